@@ -1,0 +1,5 @@
+#pragma once
+
+namespace switchboard {
+inline constexpr const char *kVersion = "0.2.0";
+} // namespace switchboard

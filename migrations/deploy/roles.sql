@@ -1,0 +1,4 @@
+-- Deploy switchboard:roles to pg
+BEGIN;
+\ir ../../policies/roles.sql
+COMMIT;

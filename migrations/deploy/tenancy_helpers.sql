@@ -1,0 +1,4 @@
+-- Deploy switchboard:tenancy_helpers to pg
+BEGIN;
+\ir ../../functions/tenancy.sql
+COMMIT;

@@ -1,0 +1,4 @@
+-- Deploy switchboard:tenancy_tables to pg
+BEGIN;
+\ir ../../policies/tenancy.sql
+COMMIT;
