@@ -8,26 +8,9 @@ AS $$ SELECT nullif(current_setting('request.jwt.claims', true), '')::jsonb $$;
 COMMENT ON FUNCTION switchboard.current_claims() IS
   'the PostgREST claims of this transaction (request.jwt.claims), NULL when there are none';
 
--- app_metadata is written by the backend only; user_metadata is user-editable and never read.
-CREATE OR REPLACE FUNCTION switchboard.current_org_id() RETURNS uuid
-  LANGUAGE sql STABLE PARALLEL SAFE
-  SET search_path = pg_catalog
-AS $$
-  SELECT CASE WHEN v ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN v::uuid END
-  FROM (SELECT switchboard.current_claims() -> 'app_metadata' ->> 'org_id' AS v) s
-$$;
-COMMENT ON FUNCTION switchboard.current_org_id() IS
-  'org of the caller from claims.app_metadata.org_id; NULL without claims or with a malformed id';
-
-CREATE OR REPLACE FUNCTION switchboard.current_user_id() RETURNS uuid
-  LANGUAGE sql STABLE PARALLEL SAFE
-  SET search_path = pg_catalog
-AS $$
-  SELECT CASE WHEN v ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN v::uuid END
-  FROM (SELECT switchboard.current_claims() ->> 'sub' AS v) s
-$$;
-COMMENT ON FUNCTION switchboard.current_user_id() IS
-  'user of the caller from claims.sub; NULL without claims or with a malformed id';
+-- switchboard.current_org_id() and current_user_id() are C functions of the
+-- extension (claims_sql.cpp): app_metadata is written by the backend only;
+-- user_metadata is user-editable and never read.
 
 -- The role the request runs as. Inside SECURITY DEFINER functions current_user
 -- is the owner, but the SET ROLE of the request is still visible in the GUC.
@@ -51,25 +34,8 @@ $$;
 COMMENT ON FUNCTION switchboard.is_service() IS
   'true for service_role and superusers: the only callers that bypass tenant checks';
 
--- Member role of the caller in its claims org. SECURITY DEFINER so policies on
--- org_members itself can use it without recursing into their own RLS.
-CREATE OR REPLACE FUNCTION switchboard.current_org_role() RETURNS text
-  LANGUAGE plpgsql STABLE SECURITY DEFINER
-  SET search_path = pg_catalog
-AS $$
-DECLARE
-  v_role text;
-BEGIN
-  SELECT m.role INTO v_role
-  FROM public.org_members m
-  WHERE m.org_id = switchboard.current_org_id()
-    AND m.user_id = switchboard.current_user_id();
-  RETURN v_role;
-END
-$$;
-COMMENT ON FUNCTION switchboard.current_org_role() IS
-  'owner/admin/agent/viewer: the caller''s member role in its claims org, NULL when not a member';
-REVOKE ALL ON FUNCTION switchboard.current_org_role() FROM PUBLIC;
+-- switchboard.current_org_role() is a C function of the extension too (one
+-- kept plan, SECURITY DEFINER so org_members' own policies can use it).
 GRANT EXECUTE ON FUNCTION switchboard.current_org_role() TO authenticated, service_role;
 
 CREATE OR REPLACE FUNCTION switchboard.is_valid_timezone(p_tz text) RETURNS boolean

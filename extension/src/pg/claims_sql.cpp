@@ -1,0 +1,170 @@
+// switchboard.current_org_id() and switchboard.current_user_id(): the
+// PostgREST claims GUC read in C. Policies evaluate these once per statement;
+// a SQL version pays for JSON parsing, a regex and a search_path switch every
+// time. The last raw claims string is parsed once and its two ids cached, so
+// a transaction that sets its claims once parses them once.
+#include "boundary.hpp"
+
+extern "C" {
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/uuid.h"
+}
+
+#include <cstring>
+#include <string>
+
+namespace {
+
+struct ClaimsCache {
+  bool valid = false;
+  std::string raw;
+  bool has_org = false;
+  bool has_sub = false;
+  pg_uuid_t org{};
+  pg_uuid_t sub{};
+};
+
+ClaimsCache cache;
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+// Canonical 8-4-4-4-12 form only: anything else reads as "no id".
+bool parse_uuid(const char *s, int len, pg_uuid_t *out) {
+  if (len != 36)
+    return false;
+  int byte = 0;
+  for (int i = 0; i < 36;) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (s[i] != '-')
+        return false;
+      ++i;
+      continue;
+    }
+    int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+    if (hi < 0 || lo < 0)
+      return false;
+    out->data[byte++] = static_cast<unsigned char>(hi * 16 + lo);
+    i += 2;
+  }
+  return byte == UUID_LEN;
+}
+
+bool string_member(JsonbContainer *container, const char *key, pg_uuid_t *out) {
+  JsonbValue v;
+  if (getKeyJsonValueFromContainer(container, key, strlen(key), &v) ==
+          nullptr ||
+      v.type != jbvString)
+    return false;
+  return parse_uuid(v.val.string.val, v.val.string.len, out);
+}
+
+// Brings the cache in line with the current GUC value. Called only where no
+// C++ object needs unwinding if jsonb_in raises (bad JSON is the caller's
+// error and is reported as such).
+void refresh_claims() {
+  const char *raw = GetConfigOption("request.jwt.claims", true, false);
+  if (raw == nullptr)
+    raw = "";
+  if (cache.valid && cache.raw == raw)
+    return;
+  ClaimsCache fresh;
+  fresh.raw = raw;
+  if (raw[0] != '\0') {
+    switchboard::pg::pg_call([&] {
+      Datum d = DirectFunctionCall1(jsonb_in, CStringGetDatum(raw));
+      Jsonb *jb = DatumGetJsonbP(d);
+      if (JB_ROOT_IS_OBJECT(jb)) {
+        fresh.has_sub = string_member(&jb->root, "sub", &fresh.sub);
+        JsonbValue meta;
+        if (getKeyJsonValueFromContainer(&jb->root, "app_metadata", 12,
+                                         &meta) != nullptr &&
+            meta.type == jbvBinary &&
+            JsonContainerIsObject(meta.val.binary.data))
+          fresh.has_org =
+              string_member(meta.val.binary.data, "org_id", &fresh.org);
+      }
+      pfree(jb);
+    });
+  }
+  fresh.valid = true;
+  cache = std::move(fresh);
+}
+
+Datum uuid_datum(const pg_uuid_t &u) {
+  return switchboard::pg::pg_call([&] {
+    pg_uuid_t *out = static_cast<pg_uuid_t *>(palloc(sizeof(pg_uuid_t)));
+    *out = u;
+    return UUIDPGetDatum(out);
+  });
+}
+
+} // namespace
+
+SWITCHBOARD_FUNCTION(sb_current_org_id) {
+  refresh_claims();
+  if (!cache.has_org)
+    PG_RETURN_NULL();
+  return uuid_datum(cache.org);
+}
+
+SWITCHBOARD_FUNCTION(sb_current_user_id) {
+  refresh_claims();
+  if (!cache.has_sub)
+    PG_RETURN_NULL();
+  return uuid_datum(cache.sub);
+}
+
+// switchboard.current_org_role(): the caller's role in its claims org, read
+// from public.org_members (created by the migrations) through one kept plan.
+// SECURITY DEFINER at the SQL level so org_members' own policies can call it;
+// the query qualifies every name and operator, so search_path cannot redirect
+// it.
+SWITCHBOARD_FUNCTION(sb_current_org_role) {
+  refresh_claims();
+  if (!cache.has_org || !cache.has_sub)
+    PG_RETURN_NULL();
+  pg_uuid_t org = cache.org, sub = cache.sub;
+  Datum role = (Datum)0;
+  bool found = false;
+  switchboard::pg::pg_call([&] {
+    static SPIPlanPtr plan = nullptr;
+    SPI_connect();
+    if (plan == nullptr) {
+      Oid types[2] = {UUIDOID, UUIDOID};
+      SPIPlanPtr p = SPI_prepare("SELECT m.role FROM public.org_members m "
+                                 "WHERE m.org_id OPERATOR(pg_catalog.=) $1 "
+                                 "AND m.user_id OPERATOR(pg_catalog.=) $2",
+                                 2, types);
+      if (p == nullptr)
+        elog(ERROR, "could not prepare the member role query");
+      SPI_keepplan(p);
+      plan = p;
+    }
+    Datum args[2] = {UUIDPGetDatum(&org), UUIDPGetDatum(&sub)};
+    if (SPI_execute_plan(plan, args, nullptr, true, 1) == SPI_OK_SELECT &&
+        SPI_processed == 1) {
+      bool isnull = true;
+      Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+                              &isnull);
+      if (!isnull) {
+        role = SPI_datumTransfer(d, false, -1);
+        found = true;
+      }
+    }
+    SPI_finish();
+  });
+  if (!found)
+    PG_RETURN_NULL();
+  return role;
+}
