@@ -89,6 +89,17 @@ violations AS (
     AND NOT (t.name = 'public.organizations' AND con.contype = 'p')
     AND con.conparentid = 0
   UNION ALL
+  SELECT 'missing_comment', f.name, 'function has no COMMENT'
+  FROM funcs f WHERE obj_description(f.oid, 'pg_proc') IS NULL
+  UNION ALL
+  SELECT 'missing_comment', c.oid::regclass::text,
+         CASE c.relkind WHEN 'v' THEN 'view' ELSE 'table' END || ' has no COMMENT'
+  FROM pg_class c JOIN own_schemas n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition
+    AND obj_description(c.oid, 'pg_class') IS NULL
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                    AND d.objid = c.oid AND d.deptype = 'e')
+  UNION ALL
   SELECT 'no_index_leading_org_id', t.name, 'no index whose first column is org_id'
   FROM tables t
   WHERE t.org_attnum IS NOT NULL AND NOT t.relispartition
@@ -101,4 +112,4 @@ WHERE NOT EXISTS (SELECT 1 FROM switchboard.lint_exceptions x
 ORDER BY 1, 2
 $$;
 COMMENT ON FUNCTION switchboard.schema_lint() IS
-  'schema lint: mutable search_path, exposed SECURITY DEFINER, views without security_invoker, tenant tables without forced RLS, policies, org_id in keys or a leading org_id index';
+  'schema lint: mutable search_path, exposed SECURITY DEFINER, views without security_invoker, tenant tables without forced RLS or policies, keys without org_id, no leading org_id index, objects without COMMENT';

@@ -1,7 +1,7 @@
 -- The schema lint: clean on the deployed schema, and each check fires on a
 -- deliberately broken object (so a table that lost its policy fails CI).
 BEGIN;
-SELECT plan(12);
+SELECT plan(14);
 
 SELECT is_empty($$SELECT * FROM switchboard.schema_lint()$$, 'the deployed schema has no lint violations');
 
@@ -39,6 +39,11 @@ ALTER TABLE public.lint_tenant ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.lint_tenant FORCE ROW LEVEL SECURITY;
 SELECT ok(EXISTS (SELECT 1 FROM switchboard.schema_lint() WHERE check_name = 'rls_without_policy'
                   AND object_name = 'public.lint_tenant'), 'RLS without any policy is flagged');
+
+SELECT ok(EXISTS (SELECT 1 FROM switchboard.schema_lint() WHERE check_name = 'missing_comment'
+                  AND object_name = 'public.lint_tenant'), 'a table without a COMMENT is flagged');
+SELECT ok(EXISTS (SELECT 1 FROM switchboard.schema_lint() WHERE check_name = 'missing_comment'
+                  AND object_name = 'public.lint_no_path()'), 'a function without a COMMENT is flagged');
 
 -- a table that loses its policies and its forced RLS is caught
 ALTER TABLE public.contacts NO FORCE ROW LEVEL SECURITY;

@@ -1,5 +1,5 @@
 -- Claims are read exactly as PostgREST sets them; user_metadata is never trusted.
-set SHOW_CONTEXT never
+\set SHOW_CONTEXT never
 BEGIN;
 SELECT switchboard.current_org_id() IS NULL AS no_claims_org, switchboard.current_user_id() IS NULL AS no_claims_user;
 SELECT set_config('request.jwt.claims', '{"sub":"a0000000-0000-0000-0000-000000000001","role":"authenticated","app_metadata":{"org_id":"11111111-1111-1111-1111-111111111111"},"user_metadata":{"org_id":"22222222-2222-2222-2222-222222222222"}}', true) IS NOT NULL AS set;
@@ -10,6 +10,15 @@ SELECT switchboard.current_org_id() IS NULL AS user_metadata_ignored;
 -- malformed ids read as no claims
 SELECT set_config('request.jwt.claims', '{"sub":"nope","app_metadata":{"org_id":"1; drop table x"}}', true) IS NOT NULL AS set;
 SELECT switchboard.current_org_id() IS NULL AS bad_org, switchboard.current_user_id() IS NULL AS bad_sub;
+-- claims that are not JSON are the caller's error, reported as such
+SELECT set_config('request.jwt.claims', 'not json', true) IS NOT NULL AS set;
+SELECT switchboard.current_org_id();
+ROLLBACK;
+BEGIN;
+-- a non-object JSON value carries no ids
+SELECT set_config('request.jwt.claims', '[1,2]', true) IS NOT NULL AS set;
+SELECT switchboard.current_org_id() IS NULL AS no_org, switchboard.current_user_id() IS NULL AS no_user,
+       switchboard.current_org_role() IS NULL AS no_role;
 -- the member role comes from org_members, not from the claims
 SET LOCAL ROLE authenticated;
 SELECT set_config('request.jwt.claims', '{"sub":"a0000000-0000-0000-0000-000000000004","app_metadata":{"org_id":"11111111-1111-1111-1111-111111111111"},"role":"owner"}', true) IS NOT NULL AS set;
