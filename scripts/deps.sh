@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS=(
   postgresql-15 postgresql-server-dev-15 postgresql-contrib
-  postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
+  postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-plpgsql-check
   libsodium-dev libre2-dev sqitch
   cmake g++ make pkg-config libgtest-dev libgmock-dev
   clang libclang-rt-14-dev clang-format

@@ -4,7 +4,7 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-ALL_SUITES="format unit upgrade migrations regress isolation pgtap fuzz"
+ALL_SUITES="format unit upgrade migrations plpgsql regress isolation pgtap fuzz"
 SUITES=${SUITES:-$ALL_SUITES}
 PORT=${TEST_PGPORT:-55439}
 BUILD=${BUILD_DIR:-build}
@@ -125,6 +125,29 @@ fi
 for f in tests/fixtures/test_helpers.sql tests/fixtures/seed/*.sql; do
   "${PSQL[@]}" -d "$DB" -f "$f" >/dev/null || { tally seed 0 1; finish; }
 done
+
+if has plpgsql; then
+  # plpgsql_check over every PL/pgSQL function of ours: one test per function,
+  # failed on any error-level finding (trigger functions checked against a table
+  # they are attached to; unattached ones cannot be checked and are skipped).
+  "${PSQL[@]}" -d "$DB" -c "CREATE EXTENSION IF NOT EXISTS plpgsql_check" >/dev/null
+  out=$("${PSQL[@]}" -d "$DB" -tA -F ' | ' -c "
+    SELECT p.oid::regprocedure, coalesce(string_agg(r.lineno || ': ' || r.message, '; '), '')
+    FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace
+    JOIN pg_language l ON l.oid = p.prolang AND l.lanname = 'plpgsql'
+    LEFT JOIN LATERAL (SELECT t.tgrelid FROM pg_trigger t WHERE t.tgfoid = p.oid LIMIT 1) trg ON true
+    LEFT JOIN LATERAL plpgsql_check_function_tb(p.oid, coalesce(trg.tgrelid, 0)) r ON r.level = 'error'
+    WHERE n.nspname IN ('public', 'switchboard')
+      AND p.prorettype <> 'event_trigger'::regtype
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+      AND (p.prorettype <> 'trigger'::regtype OR trg.tgrelid IS NOT NULL)
+    GROUP BY 1 ORDER BY 1")
+  p=$(grep -cE ' \| $' <<<"$out")
+  f=$(grep -vcE ' \| $|^$' <<<"$out")
+  grep -vE ' \| $|^$' <<<"$out" | sed 's/^/    plpgsql_check: /'
+  tally plpgsql "$p" "$f"
+fi
 
 run_regress() { # run_regress SUITE BINARY DIR
   # results stay in the build dir so a new expected file can be copied from there
