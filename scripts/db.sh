@@ -18,9 +18,9 @@ case "${1:-start}" in
       echo "db: initialised $DATA"
     fi
     keyring_ensure "$KEYRING"
-    : >"$DATA/switchboard.conf"
-    [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$DATA/switchboard.conf"
+    source "$ROOT/scripts/server-settings.sh" "$DATA" "$KEYRING"
     pg_start "$DATA" "$PORT"
+    as_pg "$PGBIN/pg_ctl" -D "$DATA" reload >/dev/null # a reused server picks up switchboard.conf
     psql -p "$PORT" -d postgres -qtAc "select 1 from pg_database where datname='switchboard'" | grep -q 1 ||
       psql -p "$PORT" -d postgres -qc "create database switchboard"
     deploy "$PORT" switchboard

@@ -8,6 +8,9 @@
 extern "C" {
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/uuid.h"
@@ -125,18 +128,15 @@ SWITCHBOARD_FUNCTION(sb_current_user_id) {
   return uuid_datum(cache.sub);
 }
 
-// switchboard.current_org_role(): the caller's role in its claims org, read
-// from public.org_members (created by the migrations) through one kept plan.
-// SECURITY DEFINER at the SQL level so org_members' own policies can call it;
-// the query qualifies every name and operator, so search_path cannot redirect
-// it.
-SWITCHBOARD_FUNCTION(sb_current_org_role) {
-  refresh_claims();
-  if (!cache.has_org || !cache.has_sub)
-    PG_RETURN_NULL();
-  pg_uuid_t org = cache.org, sub = cache.sub;
+namespace {
+
+// Reads the member role of (org, user) from public.org_members (created by
+// the migrations) through one kept plan. The query qualifies every name and
+// operator, so search_path cannot redirect it. Runs with the privileges of the
+// SECURITY DEFINER function that calls it, so org_members' own policies (which
+// call current_org_role) do not recurse. Returns a palloc'd text or 0.
+Datum lookup_member_role(pg_uuid_t org, pg_uuid_t user) {
   Datum role = (Datum)0;
-  bool found = false;
   switchboard::pg::pg_call([&] {
     static SPIPlanPtr plan = nullptr;
     SPI_connect();
@@ -151,20 +151,119 @@ SWITCHBOARD_FUNCTION(sb_current_org_role) {
       SPI_keepplan(p);
       plan = p;
     }
-    Datum args[2] = {UUIDPGetDatum(&org), UUIDPGetDatum(&sub)};
+    Datum args[2] = {UUIDPGetDatum(&org), UUIDPGetDatum(&user)};
     if (SPI_execute_plan(plan, args, nullptr, true, 1) == SPI_OK_SELECT &&
         SPI_processed == 1) {
       bool isnull = true;
       Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
                               &isnull);
-      if (!isnull) {
+      if (!isnull)
         role = SPI_datumTransfer(d, false, -1);
-        found = true;
-      }
     }
     SPI_finish();
   });
-  if (!found)
+  return role;
+}
+
+} // namespace
+
+// switchboard.current_org_role(): the caller's role in its claims org.
+SWITCHBOARD_FUNCTION(sb_current_org_role) {
+  refresh_claims();
+  if (!cache.has_org || !cache.has_sub)
+    PG_RETURN_NULL();
+  Datum role = lookup_member_role(cache.org, cache.sub);
+  if (role == (Datum)0)
     PG_RETURN_NULL();
   return role;
+}
+
+namespace {
+// The role of the request: its SET ROLE, else the login role. Unlike
+// current_user this does not change inside SECURITY DEFINER functions.
+Oid request_role() { return GetOuterUserId(); }
+} // namespace
+
+// switchboard.caller_role() returns text
+SWITCHBOARD_FUNCTION(sb_caller_role) {
+  (void)fcinfo;
+  return switchboard::pg::pg_call([] {
+    return CStringGetTextDatum(GetUserNameFromId(request_role(), false));
+  });
+}
+
+namespace {
+bool request_is_service() {
+  return switchboard::pg::pg_call([] {
+    Oid role = request_role();
+    return superuser_arg(role) || role == get_role_oid("service_role", true);
+  });
+}
+} // namespace
+
+// switchboard.is_service() returns boolean: service_role or a superuser.
+SWITCHBOARD_FUNCTION(sb_is_service) {
+  (void)fcinfo;
+  PG_RETURN_BOOL(request_is_service());
+}
+
+// switchboard.assert_org_access(p_org_id uuid, p_roles text[]) returns uuid:
+// the one check every API function makes before touching tenant data.
+// service_role/superuser: p_org_id is required and returned. authenticated:
+// NULL means the caller's org, another org is 42501, and the caller must be a
+// member with one of p_roles (NULL: any member role).
+SWITCHBOARD_FUNCTION(sb_assert_org_access) {
+  using switchboard::Error;
+  namespace sqlstate = switchboard::sqlstate;
+  bool has_org_arg = !PG_ARGISNULL(0);
+  pg_uuid_t org_arg{};
+  if (has_org_arg)
+    org_arg = *PG_GETARG_UUID_P(0);
+  if (request_is_service()) {
+    if (!has_org_arg)
+      throw Error(sqlstate::kInvalidParameter,
+                  "p_org_id is required for service_role callers");
+    return uuid_datum(org_arg);
+  }
+  refresh_claims();
+  if (!cache.has_org)
+    throw Error(sqlstate::kInsufficientPrivilege,
+                "no tenant claims: request.jwt.claims must carry "
+                "app_metadata.org_id");
+  if (has_org_arg && memcmp(org_arg.data, cache.org.data, UUID_LEN) != 0)
+    throw Error(sqlstate::kInsufficientPrivilege,
+                "not allowed to act on another org");
+  Datum role = cache.has_sub ? lookup_member_role(cache.org, cache.sub) : 0;
+  if (role == (Datum)0)
+    throw Error(sqlstate::kInsufficientPrivilege,
+                "caller is not a member of the org");
+  if (!PG_ARGISNULL(1)) {
+    std::string member;
+    std::string allowed;
+    bool ok = false;
+    switchboard::pg::pg_call([&] {
+      member = TextDatumGetCString(role);
+      ArrayType *roles = PG_GETARG_ARRAYTYPE_P(1);
+      Datum *elems;
+      bool *nulls;
+      int n;
+      deconstruct_array(roles, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls,
+                        &n);
+      for (int i = 0; i < n; ++i) {
+        if (nulls[i])
+          continue;
+        char *r = TextDatumGetCString(elems[i]);
+        if (member == r)
+          ok = true;
+        if (!allowed.empty())
+          allowed += ", ";
+        allowed += r;
+      }
+    });
+    if (!ok)
+      throw Error(sqlstate::kInsufficientPrivilege,
+                  "member role " + member + " may not do this", "",
+                  "allowed roles: " + allowed);
+  }
+  return uuid_datum(cache.org);
 }

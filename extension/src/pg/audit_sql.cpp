@@ -1,0 +1,1381 @@
+// Audit trail boundary: the statement-level trigger, the per-transaction
+// buffer that is chained and written at commit, and the chain verifier.
+//
+// Why the buffer: a gap-free per-org chain needs one writer per org at a
+// time. Taking the org's chain lock inside the trigger would hold it until
+// commit and make every pair of concurrent writers in one org wait for each
+// other (and deadlock with row locks taken later in the transaction). So the
+// trigger only records entries in backend memory; at PRE_COMMIT (or
+// PRE_PREPARE) the buffer takes the org's advisory lock, reads the chain
+// head, hashes, inserts into audit_log and moves the head. The lock is held
+// from that point to the commit record only, and different orgs never share
+// it. switchboard.audit_flush() writes the buffer early (tests, huge
+// transactions); the trigger does so itself past switchboard.audit_flush_rows.
+#include "boundary.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/bitmapset.h"
+#include "utils/array.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/datum.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+#include "utils/uuid.h"
+}
+
+#include <cstring>
+#include <optional>
+#include <string_view>
+
+#include "switchboard/audit.hpp"
+#include "switchboard/lock_key.hpp"
+#include "switchboard/redaction.hpp"
+#include <string>
+
+namespace {
+
+using switchboard::pg::pg_call;
+namespace sa = switchboard::audit;
+
+// ---------------------------------------------------------------- settings
+
+char *audit_reason = nullptr;
+int audit_flush_rows = 50000;
+
+// ------------------------------------------------------- table metadata cache
+
+enum ColKind : char {
+  kString = 's',      // output function, as a JSON string
+  kBool = 'b',        // true / false
+  kInteger = 'i',     // int2/int4/int8 as a JSON number
+  kNumeric = 'n',     // numeric: a JSON number unless NaN/Infinity
+  kJsonb = 'j',       // embedded as JSON
+  kTimestamptz = 'T', // ISO 8601 in UTC, independent of the session TimeZone
+  kDateTime = 'D',    // date/timestamp/time/timetz in ISO 8601
+};
+
+struct ColMeta {
+  NameData name;
+  Oid typid;
+  Oid basetype;
+  int16 typlen;
+  bool typbyval;
+  bool dropped;
+  bool excluded;
+  bool redact; // free text: stored through the redaction engine
+  char kind;
+  FmgrInfo out;
+};
+
+struct TableMeta {
+  Oid relid; // hash key
+  bool valid;
+  MemoryContext cxt;
+  int natts;
+  ColMeta *cols;
+  AttrNumber org_attnum; // InvalidAttrNumber: no uuid org_id, nothing audited
+  int npk;
+  AttrNumber *pk;
+  char *table_name;
+  char *qualified_name;
+};
+
+HTAB *meta_cache = nullptr;
+MemoryContext meta_root = nullptr;
+
+void relcache_callback(Datum, Oid relid) {
+  if (meta_cache == nullptr)
+    return;
+  if (relid == InvalidOid) {
+    HASH_SEQ_STATUS st;
+    hash_seq_init(&st, meta_cache);
+    TableMeta *m;
+    while ((m = static_cast<TableMeta *>(hash_seq_search(&st))) != nullptr)
+      m->valid = false;
+    return;
+  }
+  auto *m = static_cast<TableMeta *>(
+      hash_search(meta_cache, &relid, HASH_FIND, nullptr));
+  if (m != nullptr)
+    m->valid = false;
+}
+
+char kind_of(Oid typid) {
+  switch (typid) {
+  case BOOLOID:
+    return kBool;
+  case INT2OID:
+  case INT4OID:
+  case INT8OID:
+    return kInteger;
+  case NUMERICOID:
+    return kNumeric;
+  case JSONBOID:
+    return kJsonb;
+  case TIMESTAMPTZOID:
+    return kTimestamptz;
+  case DATEOID:
+  case TIMESTAMPOID:
+  case TIMEOID:
+  case TIMETZOID:
+    return kDateTime;
+  default:
+    return kString;
+  }
+}
+
+// Secrets are never audited, whatever enable_audit was told (hard rule).
+bool always_excluded(Relation rel, const char *col) {
+  if (strcmp(col, "secret") == 0)
+    return true;
+  (void)rel;
+  return false;
+}
+
+TableMeta *get_meta(Relation rel, Trigger *trigger) {
+  if (meta_cache == nullptr) {
+    meta_root = AllocSetContextCreate(
+        TopMemoryContext, "switchboard audit meta", ALLOCSET_SMALL_SIZES);
+    HASHCTL ctl;
+    memset(&ctl, 0, sizeof ctl);
+    ctl.keysize = sizeof(Oid);
+    ctl.entrysize = sizeof(TableMeta);
+    ctl.hcxt = meta_root;
+    meta_cache = hash_create("switchboard audit tables", 64, &ctl,
+                             HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+  }
+  Oid relid = RelationGetRelid(rel);
+  bool found;
+  auto *m = static_cast<TableMeta *>(
+      hash_search(meta_cache, &relid, HASH_ENTER, &found));
+  if (found && m->valid)
+    return m;
+  if (!found)
+    m->cxt = nullptr;
+  if (m->cxt != nullptr)
+    MemoryContextDelete(m->cxt);
+  m->valid = false;
+  m->cxt = AllocSetContextCreate(meta_root, "switchboard audit table",
+                                 ALLOCSET_SMALL_SIZES);
+  MemoryContext old = MemoryContextSwitchTo(m->cxt);
+  TupleDesc desc = RelationGetDescr(rel);
+  m->natts = desc->natts;
+  m->cols =
+      static_cast<ColMeta *>(palloc0(sizeof(ColMeta) * (desc->natts + 1)));
+  m->org_attnum = InvalidAttrNumber;
+  for (int i = 0; i < desc->natts; ++i) {
+    Form_pg_attribute att = TupleDescAttr(desc, i);
+    ColMeta *c = &m->cols[i];
+    c->dropped = att->attisdropped;
+    if (c->dropped)
+      continue;
+    namestrcpy(&c->name, NameStr(att->attname));
+    c->typid = att->atttypid;
+    c->typlen = att->attlen;
+    c->typbyval = att->attbyval;
+    c->basetype = getBaseType(att->atttypid);
+    c->kind = kind_of(c->basetype);
+    Oid outfn;
+    bool varlena;
+    getTypeOutputInfo(att->atttypid, &outfn, &varlena);
+    fmgr_info_cxt(outfn, &c->out, m->cxt);
+    c->excluded = always_excluded(rel, NameStr(att->attname));
+    // trigger arguments: "col" excludes a column, "redact:col" redacts it
+    for (int a = 0; trigger != nullptr && a < trigger->tgnargs; ++a) {
+      const char *arg = trigger->tgargs[a];
+      if (strncmp(arg, "redact:", 7) == 0) {
+        if (strcmp(arg + 7, NameStr(att->attname)) == 0)
+          c->redact = true;
+      } else if (strcmp(arg, NameStr(att->attname)) == 0) {
+        c->excluded = true;
+      }
+    }
+    if (strcmp(NameStr(att->attname), "org_id") == 0 &&
+        att->atttypid == UUIDOID)
+      m->org_attnum = att->attnum;
+  }
+  Bitmapset *pk =
+      RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_PRIMARY_KEY);
+  m->npk = 0;
+  m->pk = static_cast<AttrNumber *>(
+      palloc0(sizeof(AttrNumber) * (bms_num_members(pk) + 1)));
+  for (int x = -1; (x = bms_next_member(pk, x)) >= 0;) {
+    AttrNumber attnum = x + FirstLowInvalidHeapAttributeNumber;
+    if (attnum > 0)
+      m->pk[m->npk++] = attnum;
+  }
+  const char *nsp = get_namespace_name(RelationGetNamespace(rel));
+  const char *rname = RelationGetRelationName(rel);
+  m->table_name = strcmp(nsp, "public") == 0 ? pstrdup(rname)
+                                             : psprintf("%s.%s", nsp, rname);
+  m->qualified_name = pstrdup(quote_qualified_identifier(nsp, rname));
+  MemoryContextSwitchTo(old);
+  m->valid = true;
+  return m;
+}
+
+// ------------------------------------------------------ the pending buffer
+
+struct PendingStmt {
+  char *table_name;
+  bool has_actor;
+  pg_uuid_t actor;
+  char *actor_role;
+  char *session_user;
+  char *current_user;
+  char *reason;
+};
+
+struct PendingEntry {
+  SubTransactionId subid;
+  SubTransactionId flushed_subid; // Invalid: not written yet
+  pg_uuid_t org;
+  int32 stmt;
+  char op; // I U D T
+  char *pk;
+  char *oldv;
+  char *newv;
+  int64 row_count; // TRUNCATE only, else -1
+};
+
+MemoryContext buf_cxt = nullptr;
+PendingEntry *entries = nullptr;
+int64 n_entries = 0;
+int64 cap_entries = 0;
+int64 n_unflushed = 0;
+PendingStmt *stmts = nullptr;
+int32 n_stmts = 0;
+int32 cap_stmts = 0;
+
+void reset_buffer() {
+  entries = nullptr;
+  stmts = nullptr;
+  n_entries = cap_entries = n_unflushed = 0;
+  n_stmts = cap_stmts = 0;
+  if (buf_cxt != nullptr)
+    MemoryContextReset(buf_cxt);
+}
+
+PendingEntry *new_entry() {
+  if (n_entries == cap_entries) {
+    int64 cap = cap_entries == 0 ? 64 : cap_entries * 2;
+    if (static_cast<Size>(cap) * sizeof(PendingEntry) >= MaxAllocHugeSize)
+      ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                      errmsg("too many audit entries in one transaction")));
+    entries = entries == nullptr
+                  ? static_cast<PendingEntry *>(MemoryContextAllocHuge(
+                        buf_cxt, cap * sizeof(PendingEntry)))
+                  : static_cast<PendingEntry *>(
+                        repalloc_huge(entries, cap * sizeof(PendingEntry)));
+    cap_entries = cap;
+  }
+  PendingEntry *e = &entries[n_entries++];
+  memset(e, 0, sizeof *e);
+  e->subid = GetCurrentSubTransactionId();
+  e->flushed_subid = InvalidSubTransactionId;
+  e->row_count = -1;
+  ++n_unflushed;
+  return e;
+}
+
+char *buf_copy(const char *s, int len) {
+  char *out = static_cast<char *>(MemoryContextAlloc(buf_cxt, len + 1));
+  memcpy(out, s, len);
+  out[len] = '\0';
+  return out;
+}
+char *buf_strdup(const char *s) {
+  return s == nullptr ? nullptr : buf_copy(s, strlen(s));
+}
+
+bool is_uuid_text(const char *s, int len) {
+  if (len != 36)
+    return false;
+  for (int i = 0; i < 36; ++i) {
+    char c = s[i];
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !isxdigit(static_cast<unsigned char>(c)))
+      return false;
+  }
+  return true;
+}
+
+// Actor of the current statement: claims.sub (PostgREST), the request's
+// role, the session and current user, and the transaction-local reason.
+int32 capture_statement(TableMeta *meta) {
+  if (n_stmts == cap_stmts) {
+    int32 cap = cap_stmts == 0 ? 16 : cap_stmts * 2;
+    stmts = stmts == nullptr ? static_cast<PendingStmt *>(MemoryContextAlloc(
+                                   buf_cxt, cap * sizeof(PendingStmt)))
+                             : static_cast<PendingStmt *>(
+                                   repalloc(stmts, cap * sizeof(PendingStmt)));
+    cap_stmts = cap;
+  }
+  PendingStmt *s = &stmts[n_stmts];
+  memset(s, 0, sizeof *s);
+  s->table_name = buf_strdup(meta->table_name);
+  const char *claims = GetConfigOption("request.jwt.claims", true, false);
+  if (claims != nullptr && claims[0] != '\0') {
+    MemoryContext cxt = CurrentMemoryContext;
+    Jsonb *volatile jb = nullptr;
+    PG_TRY();
+    {
+      jb = DatumGetJsonbP(
+          DirectFunctionCall1(jsonb_in, CStringGetDatum(claims)));
+    }
+    PG_CATCH();
+    {
+      // malformed claims: the statement is still audited, without an actor
+      MemoryContextSwitchTo(cxt);
+      FlushErrorState();
+      jb = nullptr;
+    }
+    PG_END_TRY();
+    if (jb != nullptr && JB_ROOT_IS_OBJECT(jb)) {
+      JsonbValue v;
+      if (getKeyJsonValueFromContainer(&jb->root, "sub", 3, &v) != nullptr &&
+          v.type == jbvString &&
+          is_uuid_text(v.val.string.val, v.val.string.len)) {
+        char *txt = pnstrdup(v.val.string.val, v.val.string.len);
+        pg_uuid_t *u =
+            DatumGetUUIDP(DirectFunctionCall1(uuid_in, CStringGetDatum(txt)));
+        s->actor = *u;
+        s->has_actor = true;
+      }
+    }
+  }
+  // the request's role as switchboard.caller_role() sees it: its SET ROLE
+  // (PostgREST sets the claims' role), else the login role
+  char *session_user = GetUserNameFromId(GetSessionUserId(), false);
+  const char *role = GetConfigOption("role", false, false);
+  s->actor_role = buf_strdup(
+      role != nullptr && strcmp(role, "none") != 0 ? role : session_user);
+  s->session_user = buf_strdup(session_user);
+  s->current_user = buf_strdup(GetUserNameFromId(GetUserId(), false));
+  if (audit_reason != nullptr && audit_reason[0] != '\0')
+    s->reason = buf_strdup(audit_reason);
+  return n_stmts++;
+}
+
+// ------------------------------------------------------------ JSON building
+
+// The redaction engine's output for one value. Lives outside any stack frame
+// so a PostgreSQL error (longjmp) can never skip its destructor, and every
+// C++ exception is caught here: this runs inside pg_call.
+std::string redacted_value;
+const char *redact_value(const char *text) {
+  try {
+    redacted_value = switchboard::redact_text(text);
+  } catch (...) {
+    try {
+      redacted_value.assign("[REDACTED]");
+    } catch (...) {
+      redacted_value.clear();
+    }
+  }
+  return redacted_value.c_str();
+}
+
+void append_value(StringInfo buf, ColMeta *c, Datum v, bool isnull) {
+  if (isnull) {
+    appendStringInfoString(buf, "null");
+    return;
+  }
+  switch (c->kind) {
+  case kBool:
+    appendStringInfoString(buf, DatumGetBool(v) ? "true" : "false");
+    return;
+  case kInteger:
+    appendStringInfoString(buf, OutputFunctionCall(&c->out, v));
+    return;
+  case kNumeric: {
+    char *s = OutputFunctionCall(&c->out, v);
+    if (strcmp(s, "NaN") == 0 || strcmp(s, "Infinity") == 0 ||
+        strcmp(s, "-Infinity") == 0)
+      escape_json(buf, s);
+    else
+      appendStringInfoString(buf, s);
+    return;
+  }
+  case kJsonb: {
+    Jsonb *jb = DatumGetJsonbP(v);
+    JsonbToCString(buf, &jb->root, VARSIZE(jb));
+    return;
+  }
+  case kTimestamptz: {
+    char tmp[MAXDATELEN + 1];
+    const int utc = 0;
+    escape_json(buf, JsonEncodeDateTime(tmp, v, TIMESTAMPTZOID, &utc));
+    return;
+  }
+  case kDateTime: {
+    char tmp[MAXDATELEN + 1];
+    escape_json(buf, JsonEncodeDateTime(tmp, v, c->basetype, nullptr));
+    return;
+  }
+  default:
+    if (c->redact)
+      escape_json(buf, redact_value(OutputFunctionCall(&c->out, v)));
+    else
+      escape_json(buf, OutputFunctionCall(&c->out, v));
+    return;
+  }
+}
+
+void append_key(StringInfo buf, bool *first, ColMeta *c) {
+  if (!*first)
+    appendStringInfoChar(buf, ',');
+  *first = false;
+  escape_json(buf, NameStr(c->name));
+  appendStringInfoChar(buf, ':');
+}
+
+const char *kExcludedMarker = "\"[excluded]\"";
+
+// All columns of a row (INSERT, DELETE); excluded non-null values become a
+// marker.
+char *row_json(StringInfo buf, TableMeta *m, TupleTableSlot *slot) {
+  resetStringInfo(buf);
+  appendStringInfoChar(buf, '{');
+  bool first = true;
+  for (int i = 0; i < m->natts; ++i) {
+    ColMeta *c = &m->cols[i];
+    if (c->dropped)
+      continue;
+    append_key(buf, &first, c);
+    if (c->excluded && !slot->tts_isnull[i])
+      appendStringInfoString(buf, kExcludedMarker);
+    else
+      append_value(buf, c, slot->tts_values[i], slot->tts_isnull[i]);
+  }
+  appendStringInfoChar(buf, '}');
+  return buf_copy(buf->data, buf->len);
+}
+
+char *pk_json(StringInfo buf, TableMeta *m, TupleTableSlot *slot) {
+  if (m->npk == 0)
+    return nullptr;
+  resetStringInfo(buf);
+  appendStringInfoChar(buf, '{');
+  bool first = true;
+  for (int k = 0; k < m->npk; ++k) {
+    int i = m->pk[k] - 1;
+    ColMeta *c = &m->cols[i];
+    append_key(buf, &first, c);
+    append_value(buf, c, slot->tts_values[i], slot->tts_isnull[i]);
+  }
+  appendStringInfoChar(buf, '}');
+  return buf_copy(buf->data, buf->len);
+}
+
+bool values_equal(ColMeta *c, Datum a, bool anull, Datum b, bool bnull) {
+  if (anull || bnull)
+    return anull && bnull;
+  if (datumIsEqual(a, b, c->typbyval, c->typlen))
+    return true;
+  if (c->typlen != -1)
+    return false;
+  // same value, different storage (compressed, external, short header)
+  struct varlena *va = pg_detoast_datum_packed(
+      reinterpret_cast<struct varlena *>(DatumGetPointer(a)));
+  struct varlena *vb = pg_detoast_datum_packed(
+      reinterpret_cast<struct varlena *>(DatumGetPointer(b)));
+  return VARSIZE_ANY_EXHDR(va) == VARSIZE_ANY_EXHDR(vb) &&
+         memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(va)) == 0;
+}
+
+void set_org(PendingEntry *e, TableMeta *m, TupleTableSlot *slot) {
+  int i = m->org_attnum - 1;
+  if (slot->tts_isnull[i])
+    memset(e->org.data, 0, UUID_LEN);
+  else
+    e->org = *DatumGetUUIDP(slot->tts_values[i]);
+}
+
+TupleTableSlot *start_read(Tuplestorestate *ts, TupleDesc desc) {
+  int ptr = tuplestore_alloc_read_pointer(ts, 0);
+  tuplestore_select_read_pointer(ts, ptr);
+  tuplestore_rescan(ts);
+  return MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+}
+
+void ensure_buffer() {
+  if (buf_cxt == nullptr)
+    buf_cxt = AllocSetContextCreate(
+        TopMemoryContext, "switchboard audit buffer", ALLOCSET_DEFAULT_SIZES);
+}
+
+void record_truncate(TableMeta *m, int32 stmt) {
+  Oid save_user;
+  int save_sec;
+  GetUserIdAndSecContext(&save_user, &save_sec);
+  // count every org's rows, whatever the caller's RLS would show
+  SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+                         save_sec | SECURITY_LOCAL_USERID_CHANGE);
+  if (SPI_connect() != SPI_OK_CONNECT)
+    elog(ERROR, "SPI_connect failed");
+  char *sql = psprintf(
+      "SELECT org_id, count(*) FROM ONLY %s GROUP BY org_id ORDER BY org_id",
+      m->qualified_name);
+  if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
+    elog(ERROR, "audit: counting rows for TRUNCATE failed");
+  for (uint64 r = 0; r < SPI_processed; ++r) {
+    bool null_org, null_n;
+    Datum org = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1,
+                              &null_org);
+    Datum n =
+        SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &null_n);
+    PendingEntry *e = new_entry();
+    if (null_org)
+      memset(e->org.data, 0, UUID_LEN);
+    else
+      e->org = *DatumGetUUIDP(org);
+    e->stmt = stmt;
+    e->op = 'T';
+    e->row_count = DatumGetInt64(n);
+  }
+  SPI_finish();
+  SetUserIdAndSecContext(save_user, save_sec);
+}
+
+void audit_trigger_impl(FunctionCallInfo fcinfo) {
+  if (!CALLED_AS_TRIGGER(fcinfo))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("audit_trigger must be called as a trigger")));
+  TriggerData *td = reinterpret_cast<TriggerData *>(fcinfo->context);
+  if (!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
+    ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                    errmsg("audit_trigger must be a statement-level trigger")));
+  Relation rel = td->tg_relation;
+  TableMeta *m = get_meta(rel, td->tg_trigger);
+  if (m->org_attnum == InvalidAttrNumber)
+    return; // not a tenant table: there is no org chain to write to
+  ensure_buffer();
+  int32 stmt = -1;
+  TupleDesc desc = RelationGetDescr(rel);
+  // work_cxt: buffers and slots of this call; row_cxt: per-row garbage
+  MemoryContext work_cxt =
+      AllocSetContextCreate(CurrentMemoryContext, "switchboard audit trigger",
+                            ALLOCSET_DEFAULT_SIZES);
+  MemoryContext row_cxt = AllocSetContextCreate(
+      work_cxt, "switchboard audit row", ALLOCSET_DEFAULT_SIZES);
+  MemoryContext old = MemoryContextSwitchTo(work_cxt);
+  StringInfoData buf;
+  initStringInfo(&buf);
+  StringInfoData obuf;
+  initStringInfo(&obuf);
+
+  if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event)) {
+    stmt = capture_statement(m);
+    record_truncate(m, stmt);
+  } else if (TRIGGER_FIRED_BY_INSERT(td->tg_event) ||
+             TRIGGER_FIRED_BY_DELETE(td->tg_event)) {
+    bool ins = TRIGGER_FIRED_BY_INSERT(td->tg_event);
+    Tuplestorestate *ts = ins ? td->tg_newtable : td->tg_oldtable;
+    if (ts == nullptr)
+      ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                      errmsg("audit_trigger needs a transition table"),
+                      errhint("create it with switchboard.enable_audit()")));
+    TupleTableSlot *slot = start_read(ts, desc);
+    while (tuplestore_gettupleslot(ts, true, false, slot)) {
+      if (stmt < 0)
+        stmt = capture_statement(m);
+      MemoryContextReset(row_cxt);
+      MemoryContextSwitchTo(row_cxt);
+      slot_getallattrs(slot);
+      PendingEntry *e = new_entry();
+      e->stmt = stmt;
+      e->op = ins ? 'I' : 'D';
+      set_org(e, m, slot);
+      e->pk = pk_json(&buf, m, slot);
+      if (ins)
+        e->newv = row_json(&buf, m, slot);
+      else
+        e->oldv = row_json(&buf, m, slot);
+      MemoryContextSwitchTo(work_cxt);
+    }
+    ExecDropSingleTupleTableSlot(slot);
+  } else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event)) {
+    Tuplestorestate *ots = td->tg_oldtable, *nts = td->tg_newtable;
+    if (ots == nullptr || nts == nullptr)
+      ereport(ERROR,
+              (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+               errmsg("audit_trigger needs old and new transition tables"),
+               errhint("create it with switchboard.enable_audit()")));
+    TupleTableSlot *os = start_read(ots, desc);
+    TupleTableSlot *ns = start_read(nts, desc);
+    for (;;) {
+      bool have_old = tuplestore_gettupleslot(ots, true, false, os);
+      bool have_new = tuplestore_gettupleslot(nts, true, false, ns);
+      if (!have_old || !have_new)
+        break;
+      if (stmt < 0)
+        stmt = capture_statement(m);
+      MemoryContextReset(row_cxt);
+      MemoryContextSwitchTo(row_cxt);
+      slot_getallattrs(os);
+      slot_getallattrs(ns);
+      resetStringInfo(&buf);
+      resetStringInfo(&obuf);
+      appendStringInfoChar(&buf, '{');
+      appendStringInfoChar(&obuf, '{');
+      bool first_n = true, first_o = true, changed = false;
+      for (int i = 0; i < m->natts; ++i) {
+        ColMeta *c = &m->cols[i];
+        if (c->dropped)
+          continue;
+        if (values_equal(c, os->tts_values[i], os->tts_isnull[i],
+                         ns->tts_values[i], ns->tts_isnull[i]))
+          continue;
+        changed = true;
+        append_key(&obuf, &first_o, c);
+        append_key(&buf, &first_n, c);
+        if (c->excluded) {
+          if (os->tts_isnull[i])
+            appendStringInfoString(&obuf, "null");
+          else
+            appendStringInfoString(&obuf, kExcludedMarker);
+          if (ns->tts_isnull[i])
+            appendStringInfoString(&buf, "null");
+          else
+            appendStringInfoString(&buf, kExcludedMarker);
+        } else {
+          append_value(&obuf, c, os->tts_values[i], os->tts_isnull[i]);
+          append_value(&buf, c, ns->tts_values[i], ns->tts_isnull[i]);
+        }
+      }
+      if (changed) {
+        appendStringInfoChar(&buf, '}');
+        appendStringInfoChar(&obuf, '}');
+        PendingEntry *e = new_entry();
+        e->stmt = stmt;
+        e->op = 'U';
+        set_org(e, m, ns);
+        e->oldv = buf_copy(obuf.data, obuf.len);
+        e->newv = buf_copy(buf.data, buf.len);
+        e->pk = pk_json(&buf, m, ns);
+      }
+      MemoryContextSwitchTo(work_cxt);
+    }
+    ExecDropSingleTupleTableSlot(os);
+    ExecDropSingleTupleTableSlot(ns);
+  }
+  MemoryContextSwitchTo(old);
+  MemoryContextDelete(work_cxt);
+}
+
+// -------------------------------------------------------------- the flush
+
+struct FlushState {
+  int64 n;    // entries to write
+  int64 *idx; // their positions in `entries`
+  int norgs;
+  pg_uuid_t *orgs; // sorted, distinct
+  int *org_of;     // per entry: index into orgs
+  bool *has_head;
+  int64 *head_seq;
+  uint8 *head_hash; // norgs * 32
+  int64 *ids;
+  int64 *seqs;
+  uint8 *prev; // n * 32
+  uint8 *hash; // n * 32
+  int64 txid;
+  TimestampTz created_at;
+  Oid save_user;
+  int save_sec;
+  MemoryContext cxt;
+  MemoryContext old;
+};
+
+SPIPlanPtr plan_head_select = nullptr;
+SPIPlanPtr plan_head_insert = nullptr;
+SPIPlanPtr plan_head_update = nullptr;
+SPIPlanPtr plan_insert = nullptr;
+SPIPlanPtr plan_insert_head = nullptr;
+
+SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *types) {
+  // generic plans: a custom plan per commit would cost more than the insert
+  SPIPlanPtr p = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
+  if (p == nullptr)
+    elog(ERROR, "audit: SPI_prepare failed: %s",
+         SPI_result_code_string(SPI_result));
+  if (SPI_keepplan(p) != 0)
+    elog(ERROR, "audit: SPI_keepplan failed");
+  return p;
+}
+
+void prepare_plans() {
+  if (plan_head_select != nullptr)
+    return;
+  Oid u[] = {UUIDOID, INT8OID, BYTEAOID};
+  plan_head_select = keep_plan(
+      "SELECT seq, hash FROM switchboard.audit_chain_heads WHERE org_id = $1",
+      1, u);
+  plan_head_insert = keep_plan("INSERT INTO switchboard.audit_chain_heads "
+                               "(org_id, seq, hash) VALUES ($1, $2, $3)",
+                               3, u);
+  plan_head_update =
+      keep_plan("UPDATE switchboard.audit_chain_heads SET seq = $2, hash = $3, "
+                "updated_at = pg_catalog.now() WHERE org_id = $1",
+                3, u);
+  Oid t[] = {INT8ARRAYOID,  UUIDARRAYOID, INT8ARRAYOID, TEXTARRAYOID,
+             TEXTARRAYOID,  TEXTARRAYOID, UUIDARRAYOID, TEXTARRAYOID,
+             TEXTARRAYOID,  TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+             TEXTARRAYOID,  INT8ARRAYOID, INT8OID,      TIMESTAMPTZOID,
+             BYTEAARRAYOID, BYTEAARRAYOID};
+  const char *insert_sql =
+      "INSERT INTO public.audit_log (id, org_id, seq, table_name, record_pk, "
+      "op, "
+      "actor_user_id, actor_role, session_user_name, current_user_name, "
+      "reason, "
+      "old_values, new_values, row_count, txid, created_at, prev_hash, hash) "
+      "SELECT u.id, u.org_id, u.seq, u.table_name, u.pk::pg_catalog.jsonb, "
+      "u.op, u.actor, "
+      "u.role, "
+      "u.su, u.cu, u.reason, u.oldv::pg_catalog.jsonb, "
+      "u.newv::pg_catalog.jsonb, u.rc, $15, $16, "
+      "u.prev, u.hash "
+      "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+      "pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+      "pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8), "
+      "pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11), "
+      "pg_catalog.unnest($12), pg_catalog.unnest($13), pg_catalog.unnest($14), "
+      "pg_catalog.unnest($17), pg_catalog.unnest($18)) AS u(id, org_id, seq, "
+      "table_name, pk, op, actor, role, su, cu, reason, oldv, newv, rc, prev, "
+      "hash)";
+  plan_insert = keep_plan(insert_sql, 18, t);
+  // one org, head known: the insert and the head move in one statement
+  Oid t2[21];
+  memcpy(t2, t, sizeof t);
+  t2[18] = INT8OID;
+  t2[19] = BYTEAOID;
+  t2[20] = UUIDOID;
+  char *both = psprintf(
+      "WITH ins AS (%s RETURNING 1) UPDATE switchboard.audit_chain_heads "
+      "SET seq = $19, hash = $20, updated_at = pg_catalog.now() "
+      "WHERE org_id = $21",
+      insert_sql);
+  plan_insert_head = keep_plan(both, 21, t2);
+  pfree(both);
+}
+
+int cmp_uuid(const void *a, const void *b) { return memcmp(a, b, UUID_LEN); }
+
+const char *op_name(char op) {
+  switch (op) {
+  case 'I':
+    return "INSERT";
+  case 'U':
+    return "UPDATE";
+  case 'D':
+    return "DELETE";
+  default:
+    return "TRUNCATE";
+  }
+}
+
+// Phase 1 (PostgreSQL): pick the entries, lock each org's chain (sorted, so
+// two transactions never wait for each other in opposite orders), read the
+// heads, allocate ids.
+void flush_begin(FlushState *f) {
+  memset(f, 0, sizeof *f);
+  f->cxt = AllocSetContextCreate(
+      TopTransactionContext, "switchboard audit flush", ALLOCSET_DEFAULT_SIZES);
+  f->old = MemoryContextSwitchTo(f->cxt);
+  f->idx = static_cast<int64 *>(
+      palloc_extended(sizeof(int64) * (n_unflushed + 1), MCXT_ALLOC_HUGE));
+  for (int64 i = 0; i < n_entries; ++i)
+    if (entries[i].flushed_subid == InvalidSubTransactionId)
+      f->idx[f->n++] = i;
+  pg_uuid_t *all = static_cast<pg_uuid_t *>(
+      palloc_extended(sizeof(pg_uuid_t) * (f->n + 1), MCXT_ALLOC_HUGE));
+  for (int64 k = 0; k < f->n; ++k)
+    all[k] = entries[f->idx[k]].org;
+  qsort(all, f->n, sizeof(pg_uuid_t), cmp_uuid);
+  f->orgs = static_cast<pg_uuid_t *>(palloc(sizeof(pg_uuid_t) * (f->n + 1)));
+  for (int64 k = 0; k < f->n; ++k)
+    if (f->norgs == 0 || memcmp(&f->orgs[f->norgs - 1], &all[k], UUID_LEN) != 0)
+      f->orgs[f->norgs++] = all[k];
+  pfree(all);
+  f->org_of = static_cast<int *>(
+      palloc_extended(sizeof(int) * (f->n + 1), MCXT_ALLOC_HUGE));
+  for (int64 k = 0; k < f->n; ++k) {
+    auto *hit = static_cast<pg_uuid_t *>(bsearch(&entries[f->idx[k]].org,
+                                                 f->orgs, f->norgs,
+                                                 sizeof(pg_uuid_t), cmp_uuid));
+    f->org_of[k] = static_cast<int>(hit - f->orgs);
+  }
+  f->has_head = static_cast<bool *>(palloc0(sizeof(bool) * (f->norgs + 1)));
+  f->head_seq = static_cast<int64 *>(palloc0(sizeof(int64) * (f->norgs + 1)));
+  f->head_hash = static_cast<uint8 *>(palloc0(32 * (f->norgs + 1)));
+  f->ids = static_cast<int64 *>(
+      palloc_extended(sizeof(int64) * (f->n + 1), MCXT_ALLOC_HUGE));
+  f->seqs = static_cast<int64 *>(
+      palloc_extended(sizeof(int64) * (f->n + 1), MCXT_ALLOC_HUGE));
+  f->prev =
+      static_cast<uint8 *>(palloc_extended(32 * (f->n + 1), MCXT_ALLOC_HUGE));
+  f->hash =
+      static_cast<uint8 *>(palloc_extended(32 * (f->n + 1), MCXT_ALLOC_HUGE));
+
+  Oid nsp = get_namespace_oid("switchboard", false);
+  Oid seqrel = get_relname_relid("audit_log_id_seq", nsp);
+  Oid logrel = get_relname_relid("audit_log", PG_PUBLIC_NAMESPACE);
+  if (!OidIsValid(seqrel) || !OidIsValid(logrel))
+    ereport(
+        ERROR,
+        (errcode(ERRCODE_UNDEFINED_TABLE),
+         errmsg("audit_log is not installed but audited changes are pending"),
+         errhint("deploy the audit migration or drop the audit triggers")));
+  HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(logrel));
+  if (!HeapTupleIsValid(tup))
+    elog(ERROR, "cache lookup failed for relation %u", logrel);
+  Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relowner;
+  ReleaseSysCache(tup);
+
+  GetUserIdAndSecContext(&f->save_user, &f->save_sec);
+  SetUserIdAndSecContext(owner, f->save_sec | SECURITY_LOCAL_USERID_CHANGE |
+                                    SECURITY_NOFORCE_RLS);
+  if (SPI_connect() != SPI_OK_CONNECT)
+    elog(ERROR, "SPI_connect failed");
+  PushActiveSnapshot(GetTransactionSnapshot());
+  prepare_plans();
+  MemoryContextSwitchTo(f->cxt);
+
+  // ids before the chain locks: everything after the first lock is on the
+  // org's critical path until commit
+  for (int64 k = 0; k < f->n; ++k)
+    f->ids[k] = nextval_internal(seqrel, false);
+  for (int k = 0; k < f->norgs; ++k) {
+    switchboard::Uuid org;
+    memcpy(org.data(), f->orgs[k].data, UUID_LEN);
+    switchboard::LockKey key = switchboard::lock_key("audit_chain", org, org);
+    DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(key.space),
+                        Int32GetDatum(key.object));
+    // read the head as committed now (the previous holder has committed),
+    // also under REPEATABLE READ
+    CommandCounterIncrement();
+    Datum arg = UUIDPGetDatum(&f->orgs[k]);
+    if (SPI_execute_snapshot(plan_head_select, &arg, nullptr,
+                             GetLatestSnapshot(), InvalidSnapshot, true, false,
+                             1) != SPI_OK_SELECT)
+      elog(ERROR, "audit: reading the chain head failed");
+    if (SPI_processed == 1) {
+      bool isnull;
+      f->has_head[k] = true;
+      f->head_seq[k] = DatumGetInt64(SPI_getbinval(
+          SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+      bytea *h = DatumGetByteaPP(SPI_getbinval(
+          SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+      if (VARSIZE_ANY_EXHDR(h) != 32)
+        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                        errmsg("audit chain head has a malformed hash")));
+      MemoryContextSwitchTo(f->cxt);
+      memcpy(f->head_hash + 32 * k, VARDATA_ANY(h), 32);
+    }
+    MemoryContextSwitchTo(f->cxt);
+  }
+  f->created_at = GetCurrentTimestamp();
+  f->txid =
+      static_cast<int64>(U64FromFullTransactionId(GetTopFullTransactionId()));
+  for (int64 k = 0; k < f->n; ++k)
+    f->seqs[k] = ++f->head_seq[f->org_of[k]];
+}
+
+Datum text_or_null(const char *s, bool *isnull) {
+  *isnull = s == nullptr;
+  return s == nullptr ? (Datum)0 : CStringGetTextDatum(s);
+}
+
+Datum bytes_datum(const uint8 *p) {
+  bytea *b = static_cast<bytea *>(palloc(VARHDRSZ + 32));
+  SET_VARSIZE(b, VARHDRSZ + 32);
+  memcpy(VARDATA(b), p, 32);
+  return PointerGetDatum(b);
+}
+
+Datum make_array(Datum *vals, bool *nulls, int n, Oid elemtype) {
+  int16 len;
+  bool byval;
+  char align;
+  get_typlenbyvalalign(elemtype, &len, &byval, &align);
+  int dims[1] = {n};
+  int lbs[1] = {1};
+  return PointerGetDatum(construct_md_array(vals, nulls, 1, dims, lbs, elemtype,
+                                            len, byval, align));
+}
+
+// Phase 3 (PostgreSQL): insert in batches, move the heads, clean up.
+void flush_finish(FlushState *f) {
+  const int64 batch = 5000;
+  const bool single = f->norgs == 1 && f->has_head[0] && f->n <= batch;
+  for (int64 start = 0; start < f->n; start += batch) {
+    int n = static_cast<int>(Min(batch, f->n - start));
+    MemoryContext bcxt =
+        AllocSetContextCreate(f->cxt, "audit batch", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext prev = MemoryContextSwitchTo(bcxt);
+    const int ncols = 16;
+    Datum *v[ncols];
+    bool *nl[ncols];
+    for (int c = 0; c < ncols; ++c) {
+      v[c] = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+      nl[c] = static_cast<bool *>(palloc0(sizeof(bool) * n));
+    }
+    for (int j = 0; j < n; ++j) {
+      int64 k = start + j;
+      PendingEntry *e = &entries[f->idx[k]];
+      PendingStmt *s = &stmts[e->stmt];
+      v[0][j] = Int64GetDatum(f->ids[k]);
+      v[1][j] = UUIDPGetDatum(&e->org);
+      v[2][j] = Int64GetDatum(f->seqs[k]);
+      v[3][j] = CStringGetTextDatum(s->table_name);
+      v[4][j] = text_or_null(e->pk, &nl[4][j]);
+      v[5][j] = CStringGetTextDatum(op_name(e->op));
+      v[6][j] = UUIDPGetDatum(&s->actor);
+      nl[6][j] = !s->has_actor;
+      v[7][j] = text_or_null(s->actor_role, &nl[7][j]);
+      v[8][j] = CStringGetTextDatum(s->session_user);
+      v[9][j] = CStringGetTextDatum(s->current_user);
+      v[10][j] = text_or_null(s->reason, &nl[10][j]);
+      v[11][j] = text_or_null(e->oldv, &nl[11][j]);
+      v[12][j] = text_or_null(e->newv, &nl[12][j]);
+      v[13][j] = Int64GetDatum(e->row_count);
+      nl[13][j] = e->row_count < 0;
+      v[14][j] = bytes_datum(f->prev + 32 * k);
+      v[15][j] = bytes_datum(f->hash + 32 * k);
+    }
+    Oid elem[ncols] = {INT8OID, UUIDOID, INT8OID,  TEXTOID, TEXTOID, TEXTOID,
+                       UUIDOID, TEXTOID, TEXTOID,  TEXTOID, TEXTOID, TEXTOID,
+                       TEXTOID, INT8OID, BYTEAOID, BYTEAOID};
+    Datum args[18];
+    for (int c = 0; c < 14; ++c)
+      args[c] = make_array(v[c], nl[c], n, elem[c]);
+    args[14] = Int64GetDatum(f->txid);
+    args[15] = TimestampTzGetDatum(f->created_at);
+    args[16] = make_array(v[14], nl[14], n, BYTEAOID);
+    args[17] = make_array(v[15], nl[15], n, BYTEAOID);
+    if (single) {
+      // the common case (one org, one batch, existing head): one statement
+      Datum all[21];
+      memcpy(all, args, sizeof args);
+      all[18] = Int64GetDatum(f->head_seq[0]);
+      all[19] = bytes_datum(f->head_hash);
+      all[20] = UUIDPGetDatum(&f->orgs[0]);
+      CommandCounterIncrement();
+      if (SPI_execute_snapshot(plan_insert_head, all, nullptr,
+                               GetLatestSnapshot(), InvalidSnapshot, false,
+                               false, 0) != SPI_OK_UPDATE ||
+          SPI_processed != 1)
+        elog(ERROR, "audit: writing audit_log failed");
+    } else if (SPI_execute_plan(plan_insert, args, nullptr, false, 0) !=
+               SPI_OK_INSERT) {
+      elog(ERROR, "audit: writing audit_log failed");
+    }
+    MemoryContextSwitchTo(prev);
+    MemoryContextDelete(bcxt);
+  }
+  for (int k = 0; !single && k < f->norgs; ++k) {
+    // flush_hash left each org's newest hash in head_hash
+    Datum args[3] = {UUIDPGetDatum(&f->orgs[k]), Int64GetDatum(f->head_seq[k]),
+                     bytes_datum(f->head_hash + 32 * k)};
+    CommandCounterIncrement();
+    int rc = SPI_execute_snapshot(
+        f->has_head[k] ? plan_head_update : plan_head_insert, args, nullptr,
+        GetLatestSnapshot(), InvalidSnapshot, false, false, 0);
+    if ((rc != SPI_OK_UPDATE && rc != SPI_OK_INSERT) || SPI_processed != 1)
+      elog(ERROR, "audit: moving the chain head failed");
+  }
+  PopActiveSnapshot();
+  SPI_finish();
+  SetUserIdAndSecContext(f->save_user, f->save_sec);
+  MemoryContextSwitchTo(f->old);
+  MemoryContextDelete(f->cxt);
+  if (GetCurrentTransactionNestLevel() <= 1) {
+    // written at top level: only a rollback of the whole transaction undoes it
+    reset_buffer();
+  } else {
+    SubTransactionId sub = GetCurrentSubTransactionId();
+    for (int64 i = 0; i < n_entries; ++i)
+      if (entries[i].flushed_subid == InvalidSubTransactionId)
+        entries[i].flushed_subid = sub;
+    n_unflushed = 0;
+  }
+}
+
+// Phase 2 (C++): hash each entry onto its org's chain.
+void flush_hash(FlushState *f) {
+  for (int64 k = 0; k < f->n; ++k) {
+    PendingEntry *pe = &entries[f->idx[k]];
+    PendingStmt *s = &stmts[pe->stmt];
+    int o = f->org_of[k];
+    sa::Entry e;
+    memcpy(e.org_id.data(), pe->org.data, UUID_LEN);
+    e.seq = f->seqs[k];
+    e.id = f->ids[k];
+    e.table_name = s->table_name;
+    e.op = op_name(pe->op);
+    if (pe->pk)
+      e.record_pk = std::string_view(pe->pk);
+    if (s->has_actor) {
+      sa::Uuid16 a;
+      memcpy(a.data(), s->actor.data, UUID_LEN);
+      e.actor_user_id = a;
+    }
+    if (s->actor_role)
+      e.actor_role = std::string_view(s->actor_role);
+    e.session_user = s->session_user;
+    e.current_user = s->current_user;
+    if (s->reason)
+      e.reason = std::string_view(s->reason);
+    if (pe->oldv)
+      e.old_values = std::string_view(pe->oldv);
+    if (pe->newv)
+      e.new_values = std::string_view(pe->newv);
+    if (pe->row_count >= 0)
+      e.row_count = pe->row_count;
+    e.txid = f->txid;
+    e.created_at_us = f->created_at;
+    sa::Hash prev;
+    memcpy(prev.data(), f->head_hash + 32 * o, 32);
+    sa::Hash h = sa::entry_hash(prev, e);
+    memcpy(f->prev + 32 * k, prev.data(), 32);
+    memcpy(f->hash + 32 * k, h.data(), 32);
+    memcpy(f->head_hash + 32 * o, h.data(), 32);
+  }
+}
+
+int64 flush_pending() {
+  if (n_unflushed == 0)
+    return 0;
+  FlushState f;
+  pg_call([&] { flush_begin(&f); });
+  flush_hash(&f);
+  int64 n = f.n;
+  pg_call([&] { flush_finish(&f); });
+  return n;
+}
+
+// ------------------------------------------------- transaction callbacks
+
+void xact_callback(XactEvent event, void *) {
+  switch (event) {
+  case XACT_EVENT_PRE_COMMIT:
+  case XACT_EVENT_PRE_PREPARE:
+    if (n_unflushed > 0) {
+      switchboard::ErrorReport report;
+      if (!switchboard::capture_errors([] { flush_pending(); }, report))
+        switchboard::pg::raise(report);
+    }
+    break;
+  case XACT_EVENT_COMMIT:
+  case XACT_EVENT_ABORT:
+  case XACT_EVENT_PREPARE:
+  case XACT_EVENT_PARALLEL_COMMIT:
+  case XACT_EVENT_PARALLEL_ABORT:
+    reset_buffer();
+    break;
+  default:
+    break;
+  }
+}
+
+void subxact_callback(SubXactEvent event, SubTransactionId my_subid,
+                      SubTransactionId, void *) {
+  if (event != SUBXACT_EVENT_ABORT_SUB || n_entries == 0)
+    return;
+  // entries are appended in time order: those of the aborted subtransaction
+  // and its children are exactly the suffix with subid >= my_subid
+  int64 keep = n_entries;
+  while (keep > 0 && entries[keep - 1].subid >= my_subid)
+    --keep;
+  n_entries = keep;
+  // what was written inside the aborted subtransaction is undone: pending again
+  n_unflushed = 0;
+  for (int64 i = 0; i < n_entries; ++i) {
+    if (entries[i].flushed_subid != InvalidSubTransactionId &&
+        entries[i].flushed_subid >= my_subid)
+      entries[i].flushed_subid = InvalidSubTransactionId;
+    if (entries[i].flushed_subid == InvalidSubTransactionId)
+      ++n_unflushed;
+  }
+}
+
+void define_audit() {
+  DefineCustomStringVariable(
+      "switchboard.audit_reason",
+      "Why the current transaction changes data; stored with its audit "
+      "entries.",
+      "Set it transaction-locally: SET LOCAL switchboard.audit_reason = '...'.",
+      &audit_reason, nullptr, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("switchboard.audit_flush_rows",
+                          "Pending audit entries after which a statement "
+                          "writes them before commit.",
+                          nullptr, &audit_flush_rows, 50000, 1000, 100000000,
+                          PGC_USERSET, 0, nullptr, nullptr, nullptr);
+  CacheRegisterRelcacheCallback(relcache_callback, (Datum)0);
+  RegisterXactCallback(xact_callback, nullptr);
+  RegisterSubXactCallback(subxact_callback, nullptr);
+}
+
+switchboard::pg::GucRegistrar audit_registrar(define_audit);
+
+} // namespace
+
+// switchboard.audit_trigger() returns trigger: AFTER INSERT/UPDATE/DELETE
+// FOR EACH STATEMENT with transition tables, BEFORE TRUNCATE FOR EACH
+// STATEMENT.
+SWITCHBOARD_FUNCTION(sb_audit_trigger) {
+  pg_call([&] { audit_trigger_impl(fcinfo); });
+  if (n_unflushed >= audit_flush_rows && GetCurrentTransactionNestLevel() <= 1)
+    flush_pending();
+  return PointerGetDatum(nullptr);
+}
+
+// switchboard.audit_flush() returns bigint: chains and writes this
+// transaction's pending audit entries now; returns how many.
+SWITCHBOARD_FUNCTION(sb_audit_flush) {
+  (void)fcinfo;
+  int64 n = flush_pending();
+  return Int64GetDatum(n);
+}
+
+// switchboard._audit_verify_chain(p_org_id uuid, p_start_seq bigint,
+//   p_start_hash bytea, p_head_seq bigint, p_head_hash bytea)
+//   returns table(valid boolean, checked bigint, first_invalid_id bigint)
+// Walks the org's entries after p_start_seq in seq order. The caller passes
+// the chain's start (genesis or a retention checkpoint) and the head.
+namespace {
+struct VerifyRow {
+  int64 id, seq, txid, row_count;
+  bool has_row_count, has_actor, prev_null, hash_null;
+  TimestampTz created_at;
+  pg_uuid_t org, actor;
+  char *table_name, *op, *pk, *actor_role, *su, *cu, *reason, *oldv, *newv;
+  char *prev, *hash;
+  int prev_len, hash_len;
+};
+struct VerifyBatch {
+  int n;
+  VerifyRow *rows;
+};
+
+char *value_or_null(HeapTuple t, TupleDesc d, int col) {
+  return SPI_getvalue(t, d, col); // NULL for SQL NULL
+}
+} // namespace
+
+namespace {
+struct Bytes32 {
+  int len;
+  uint8 d[32];
+};
+Bytes32 bytes32_arg(FunctionCallInfo fcinfo, int argno) {
+  return pg_call([&] {
+    bytea *b = PG_GETARG_BYTEA_PP(argno);
+    Bytes32 out;
+    out.len = static_cast<int>(VARSIZE_ANY_EXHDR(b));
+    memcpy(out.d, VARDATA_ANY(b), Min(out.len, 32));
+    return out;
+  });
+}
+} // namespace
+
+SWITCHBOARD_FUNCTION(sb_audit_verify_chain) {
+  for (int a = 0; a < 3; ++a)
+    if (PG_ARGISNULL(a))
+      throw switchboard::Error(
+          switchboard::sqlstate::kNullValueNotAllowed,
+          "p_org_id, p_start_seq and p_start_hash must not be null");
+  pg_uuid_t org = *PG_GETARG_UUID_P(0);
+  int64 start_seq = PG_GETARG_INT64(1);
+  Bytes32 start_hash = bytes32_arg(fcinfo, 2);
+  if (start_hash.len != 32)
+    throw switchboard::Error(switchboard::sqlstate::kInvalidParameter,
+                             "p_start_hash must be 32 bytes");
+  bool has_head = !PG_ARGISNULL(3) && !PG_ARGISNULL(4);
+  int64 head_seq = has_head ? PG_GETARG_INT64(3) : 0;
+  Bytes32 head_hash{};
+  if (has_head)
+    head_hash = bytes32_arg(fcinfo, 4);
+  sa::Hash start{};
+  memcpy(start.data(), start_hash.d, 32);
+  sa::ChainVerifier verifier(start_seq, start);
+
+  Portal portal = pg_call([&] {
+    if (SPI_connect() != SPI_OK_CONNECT)
+      elog(ERROR, "SPI_connect failed");
+    Oid types[2] = {UUIDOID, INT8OID};
+    Datum args[2] = {UUIDPGetDatum(&org), Int64GetDatum(start_seq)};
+    return SPI_cursor_open_with_args(
+        "sb_audit_verify",
+        "SELECT id, seq, table_name, op, record_pk::text, actor_user_id, "
+        "actor_role, "
+        "session_user_name, current_user_name, reason, old_values::text, "
+        "new_values::text, "
+        "row_count, txid, created_at, prev_hash, hash, org_id FROM "
+        "public.audit_log "
+        "WHERE org_id = $1 AND seq > $2 ORDER BY seq, id",
+        2, types, args, nullptr, true, 0);
+  });
+  MemoryContext batch_cxt = pg_call([] {
+    return AllocSetContextCreate(CurrentMemoryContext, "audit verify batch",
+                                 ALLOCSET_DEFAULT_SIZES);
+  });
+  bool done = false;
+  while (!done) {
+    VerifyBatch b = pg_call([&] {
+      MemoryContextReset(batch_cxt);
+      SPI_cursor_fetch(portal, true, 1000);
+      MemoryContext old = MemoryContextSwitchTo(batch_cxt);
+      VerifyBatch out;
+      out.n = static_cast<int>(SPI_processed);
+      out.rows =
+          static_cast<VerifyRow *>(palloc0(sizeof(VerifyRow) * (out.n + 1)));
+      TupleDesc d = SPI_tuptable->tupdesc;
+      for (int r = 0; r < out.n; ++r) {
+        HeapTuple t = SPI_tuptable->vals[r];
+        VerifyRow *row = &out.rows[r];
+        bool isnull;
+        row->id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
+        row->seq = DatumGetInt64(SPI_getbinval(t, d, 2, &isnull));
+        row->table_name = value_or_null(t, d, 3);
+        row->op = value_or_null(t, d, 4);
+        row->pk = value_or_null(t, d, 5);
+        Datum a = SPI_getbinval(t, d, 6, &isnull);
+        row->has_actor = !isnull;
+        if (!isnull)
+          row->actor = *DatumGetUUIDP(a);
+        row->actor_role = value_or_null(t, d, 7);
+        row->su = value_or_null(t, d, 8);
+        row->cu = value_or_null(t, d, 9);
+        row->reason = value_or_null(t, d, 10);
+        row->oldv = value_or_null(t, d, 11);
+        row->newv = value_or_null(t, d, 12);
+        Datum rc = SPI_getbinval(t, d, 13, &isnull);
+        row->has_row_count = !isnull;
+        row->row_count = isnull ? 0 : DatumGetInt64(rc);
+        row->txid = DatumGetInt64(SPI_getbinval(t, d, 14, &isnull));
+        row->created_at = DatumGetTimestampTz(SPI_getbinval(t, d, 15, &isnull));
+        Datum p = SPI_getbinval(t, d, 16, &row->prev_null);
+        if (!row->prev_null) {
+          bytea *pb = DatumGetByteaPP(p);
+          row->prev_len = VARSIZE_ANY_EXHDR(pb);
+          row->prev = static_cast<char *>(palloc(row->prev_len + 1));
+          memcpy(row->prev, VARDATA_ANY(pb), row->prev_len);
+        }
+        Datum h = SPI_getbinval(t, d, 17, &row->hash_null);
+        if (!row->hash_null) {
+          bytea *hb = DatumGetByteaPP(h);
+          row->hash_len = VARSIZE_ANY_EXHDR(hb);
+          row->hash = static_cast<char *>(palloc(row->hash_len + 1));
+          memcpy(row->hash, VARDATA_ANY(hb), row->hash_len);
+        }
+        row->org = *DatumGetUUIDP(SPI_getbinval(t, d, 18, &isnull));
+      }
+      MemoryContextSwitchTo(old);
+      SPI_freetuptable(SPI_tuptable);
+      return out;
+    });
+    if (b.n == 0)
+      break;
+    for (int r = 0; r < b.n; ++r) {
+      VerifyRow *row = &b.rows[r];
+      bool usable = !row->prev_null && !row->hash_null && row->prev_len == 32 &&
+                    row->table_name && row->op && row->su && row->cu;
+      sa::Hash recomputed{};
+      if (usable) {
+        sa::Entry e;
+        memcpy(e.org_id.data(), row->org.data, UUID_LEN);
+        e.seq = row->seq;
+        e.id = row->id;
+        e.table_name = row->table_name;
+        e.op = row->op;
+        if (row->pk)
+          e.record_pk = std::string_view(row->pk);
+        if (row->has_actor) {
+          sa::Uuid16 a;
+          memcpy(a.data(), row->actor.data, UUID_LEN);
+          e.actor_user_id = a;
+        }
+        if (row->actor_role)
+          e.actor_role = std::string_view(row->actor_role);
+        e.session_user = row->su;
+        e.current_user = row->cu;
+        if (row->reason)
+          e.reason = std::string_view(row->reason);
+        if (row->oldv)
+          e.old_values = std::string_view(row->oldv);
+        if (row->newv)
+          e.new_values = std::string_view(row->newv);
+        if (row->has_row_count)
+          e.row_count = row->row_count;
+        e.txid = row->txid;
+        e.created_at_us = row->created_at;
+        sa::Hash prev;
+        memcpy(prev.data(), row->prev, 32);
+        recomputed = sa::entry_hash(prev, e);
+      }
+      std::string_view sp = row->prev_null
+                                ? std::string_view()
+                                : std::string_view(row->prev, row->prev_len);
+      std::string_view sh = row->hash_null
+                                ? std::string_view()
+                                : std::string_view(row->hash, row->hash_len);
+      if (!usable)
+        sh = std::string_view(); // cannot match: reported at this entry
+      if (!verifier.feed(row->id, row->seq, sp, sh, recomputed)) {
+        done = true;
+        break;
+      }
+    }
+  }
+  pg_call([&] {
+    SPI_cursor_close(portal);
+    SPI_finish();
+  });
+  // the newest entry must be the head: a missing tail is a break too
+  if (verifier.valid() && has_head) {
+    const sa::Hash &last = verifier.expected_prev();
+    if (verifier.last_seq() != head_seq || head_hash.len != 32 ||
+        memcmp(last.data(), head_hash.d, 32) != 0)
+      verifier.mark_broken();
+  }
+  bool valid = verifier.valid();
+  int64 checked = verifier.checked();
+  std::optional<int64_t> bad = verifier.first_invalid_id();
+  return pg_call([&] {
+    TupleDesc desc;
+    if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
+      elog(ERROR, "return type must be a row type");
+    desc = BlessTupleDesc(desc);
+    Datum values[3] = {BoolGetDatum(valid), Int64GetDatum(checked),
+                       Int64GetDatum(bad ? *bad : 0)};
+    bool nulls[3] = {false, false, !bad.has_value()};
+    return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+  });
+}

@@ -1,0 +1,909 @@
+#include "switchboard/redaction.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <new>
+
+#include <re2/re2.h>
+#include <re2/set.h>
+#include <sodium.h>
+
+#include "switchboard/error.hpp"
+#include "switchboard/phi_validators.hpp"
+#include "switchboard/spoken_numbers.hpp"
+#include "switchboard/version.hpp"
+
+namespace switchboard {
+namespace redaction {
+
+namespace {
+
+constexpr const char *kEntityNames[kEntityCount] = {
+    "SSN",  "CREDIT_CARD", "PHONE", "EMAIL",      "DATE", "MRN",
+    "NPI",  "ADDRESS",     "ZIP",   "IP_ADDRESS", "URL",  "ACCOUNT_NUMBER",
+    "ICD10"};
+
+// What runs after a regex match.
+enum class Check : std::uint8_t {
+  None,
+  Ssn,
+  Card,
+  Phone,
+  Npi,
+  Aba,
+  DateMdy,
+  DateYmd,
+  DateWords, // month name plus day and year numbers, in any order
+  DateCompact,
+  Address,
+  Url,
+};
+
+using Words = const char *const *;
+
+const char *const kSsnCtx[] = {"social", "ssn", "security number", "ss number",
+                               nullptr};
+const char *const kNegCtx[] = {
+    "order",  "confirmation", "tracking", "invoice",     "reference", "ticket",
+    "serial", "model",        "sku",      "part number", "routing",   nullptr};
+const char *const kPhoneCtx[] = {"phone",   "call",     "cell",   "mobile",
+                                 "reach",   "text",     "number", "fax",
+                                 "contact", "callback", nullptr};
+const char *const kPhoneNeg[] = {
+    "order",   "confirmation", "tracking", "invoice", "reference",
+    "ticket",  "npi",          "account",  "member",  "serial",
+    "routing", "mrn",          "record",   nullptr};
+const char *const kNpiCtx[] = {"npi", "provider", "prescriber", nullptr};
+const char *const kDobCtx[] = {"birth", "dob", "born", "birthday", nullptr};
+const char *const kIcdCtx[] = {"icd", "diagnos", "dx", "code", nullptr};
+const char *const kAddrCtx[] = {"address", "live",      "reside",
+                                "street",  "mail",      "located",
+                                "home",    "apartment", nullptr};
+
+struct PatternDef {
+  Entity entity;
+  const char *regex;
+  float base;
+  Check check;
+  int group; // 0: whole match; 1: first capture group
+  Words ctx;
+  float boost;
+  Words neg;
+  float penalty;
+  std::size_t before = 64; // context window before the candidate, bytes
+  std::size_t after = 40;  // and after it
+};
+
+#define MONTHS                                                                 \
+  "(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|"       \
+  "aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+#define STATES                                                                 \
+  "(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|"   \
+  "MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|"   \
+  "WV|WI|WY|DC)"
+
+const PatternDef kPatterns[] = {
+    // SSN: 3-2-4 with separators, or 9 bare digits next to a context word.
+    {Entity::Ssn, R"(\b\d{3}[- ]\d{2}[- ]\d{4}\b)", 0.85f, Check::Ssn, 0,
+     kSsnCtx, 0.15f, kNegCtx, 0.4f},
+    {Entity::Ssn, R"(\b\d{9}\b)", 0.3f, Check::Ssn, 0, kSsnCtx, 0.6f, kNegCtx,
+     0.4f},
+    // "the last four of my social are 1234": a partial SSN is still one.
+    {Entity::Ssn,
+     R"((?i)\blast (?:four|4)(?: digits)?(?: of (?:my|your|the|his|her) (?:social(?: security number)?|ssn))(?: is| are)?[:,. ]{0,3}(\d{4})\b)",
+     0.9f, Check::None, 1, nullptr, 0.f, nullptr, 0.f},
+    {Entity::CreditCard,
+     R"((?i)\blast (?:four|4)(?: digits)?(?: of (?:my|your|the|his|her) (?:card|visa|mastercard|amex|credit card|debit card))(?: is| are)?[:,. ]{0,3}(\d{4})\b)",
+     0.9f, Check::None, 1, nullptr, 0.f, nullptr, 0.f},
+    // Cards: 13-19 digits, single spaces or dashes between any of them.
+    {Entity::CreditCard, R"(\b\d(?:[ -]?\d){12,18}\b)", 0.9f, Check::Card, 0,
+     nullptr, 0.f, nullptr, 0.f},
+    // Phones: formatted, or 10/11 bare digits.
+    {Entity::Phone,
+     R"((?:\+1[-. ]?|\b1[-. ])?(?:\(\d{3}\) ?|\b\d{3}[-. ])\d{3}[-. ]\d{4}\b)",
+     0.75f, Check::Phone, 0, kPhoneCtx, 0.15f, kPhoneNeg, 0.4f},
+    {Entity::Phone, R"((?:\+1|\b1?)\d{10}\b)", 0.55f, Check::Phone, 0,
+     kPhoneCtx, 0.25f, kPhoneNeg, 0.4f},
+    // E-mail: written and spelled ("j smith at gmail dot com").
+    {Entity::Email,
+     R"(\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b)",
+     0.95f, Check::None, 0, nullptr, 0.f, nullptr, 0.f},
+    {Entity::Email,
+     R"((?i)\b(?:[a-z0-9]+ (?:dot|underscore|period) )*(?:[a-z]\.? )?[a-z0-9._]+ at [a-z0-9-]+(?: dot [a-z0-9-]+)* dot (?:com|net|org|edu|gov|io|us|co|info|biz|me)\b)",
+     0.85f, Check::None, 0, nullptr, 0.f, nullptr, 0.f},
+    // Dates: 3/4/1961, 1961-03-04, March 3rd, 1961, 3 March 1961, 03041961.
+    {Entity::Date,
+     R"(\b(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:(?:19|20)\d{2}|\d{2})\b)",
+     0.8f, Check::DateMdy, 0, kDobCtx, 0.15f, nullptr, 0.f},
+    {Entity::Date, R"(\b(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}\b)", 0.8f,
+     Check::DateYmd, 0, kDobCtx, 0.15f, nullptr, 0.f},
+    {Entity::Date,
+     R"((?i)\b)" MONTHS
+     R"(\.? (?:the )?\d{1,2}(?:st|nd|rd|th)?,? (?:of )?(?:19|20)\d{2}\b)",
+     0.85f, Check::DateWords, 0, kDobCtx, 0.15f, nullptr, 0.f},
+    {Entity::Date,
+     R"((?i)\b\d{1,2}(?:st|nd|rd|th)? (?:of )?)" MONTHS
+     R"(\.?,? (?:19|20)\d{2}\b)",
+     0.85f, Check::DateWords, 0, kDobCtx, 0.15f, nullptr, 0.f},
+    {Entity::Date, R"(\b\d{8}\b)", 0.2f, Check::DateCompact, 0, kDobCtx, 0.6f,
+     nullptr, 0.f},
+    // MRN: only with its context word (the number itself is anything).
+    {Entity::Mrn,
+     R"((?i)\b(?:mrn|medical record|chart|patient id|patient number)(?: (?:number|no|num|#))?(?: is)?[:#. ]{0,3}([a-z]{0,3}-?\d[\d-]{3,14}\d)\b)",
+     0.9f, Check::None, 1, nullptr, 0.f, nullptr, 0.f},
+    // NPI: Luhn with the 80840 prefix, and a context word.
+    {Entity::Npi, R"(\b[12]\d{9}\b)", 0.35f, Check::Npi, 0, kNpiCtx, 0.55f,
+     nullptr, 0.f},
+    // Street address: number, one to three words, a street suffix.
+    {Entity::Address,
+     R"((?i)\b\d{1,6}(?: [a-z0-9][a-z0-9.']{0,24}){1,3} (?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|circle|parkway|pkwy|highway|hwy)\b\.?(?: (?:nw|ne|sw|se|n|s|e|w)\b\.?)?(?:,? (?:apt|apartment|suite|ste|unit|#) ?[a-z0-9-]{1,8}\b)?)",
+     0.45f, Check::Address, 0, kAddrCtx, 0.3f, nullptr, 0.f},
+    // ZIP: with a context word or after a state code.
+    {Entity::Zip,
+     R"((?i)\b(?:zip|zipcode|postal)(?: code)?(?: is)?[: ]{0,3}(\d{5}(?:-\d{4})?)\b)",
+     0.9f, Check::None, 1, nullptr, 0.f, nullptr, 0.f},
+    {Entity::Zip, R"(\b)" STATES R"(,? (\d{5}(?:-\d{4})?)\b)", 0.8f,
+     Check::None, 1, nullptr, 0.f, nullptr, 0.f},
+    // IP addresses.
+    {Entity::IpAddress,
+     R"(\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b)",
+     0.85f, Check::None, 0, nullptr, 0.f, nullptr, 0.f},
+    {Entity::IpAddress,
+     R"(\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b|\b(?:[0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}\b)",
+     0.85f, Check::None, 0, nullptr, 0.f, nullptr, 0.f},
+    // URLs.
+    {Entity::Url, R"((?i)\b(?:https?://|www\.)[^\s<>"']+)", 0.9f, Check::Url, 0,
+     nullptr, 0.f, nullptr, 0.f},
+    // Account, member, policy and routing numbers: with a context word.
+    {Entity::AccountNumber,
+     R"((?i)\b(?:account|acct|member(?:ship)?|subscriber|policy|insurance|health plan|plan|group|medicaid|medicare|beneficiary)(?: (?:id|number|no|num|#))?(?: (?:number|no))?(?: is)?[:#. ]{0,3}([a-z]{0,3}-?\d[\d-]{3,18}\d)\b)",
+     0.85f, Check::None, 1, nullptr, 0.f, nullptr, 0.f},
+    // Medicare Beneficiary Identifier (CMS format, e.g. 1EG4-TE5-MK73).
+    {Entity::AccountNumber,
+     R"(\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y]{2}\d{2}\b)",
+     0.85f, Check::None, 0, nullptr, 0.f, nullptr, 0.f},
+    {Entity::AccountNumber,
+     R"((?i)\b(?:routing|aba|transit)(?: (?:number|no|#))?(?: is)?[:#. ]{0,3}(\d{9})\b)",
+     0.9f, Check::Aba, 1, nullptr, 0.f, nullptr, 0.f},
+    // ICD-10-CM: with the dot, or without it next to a context word.
+    {Entity::Icd10, R"(\b[A-TV-Z]\d[0-9AB]\.[0-9A-Z]{1,4}\b)", 0.75f,
+     Check::None, 0, kIcdCtx, 0.15f, nullptr, 0.f},
+    {Entity::Icd10, R"(\b[A-TV-Z]\d[0-9AB][0-9A-Z]{0,4}\b)", 0.2f, Check::None,
+     0, kIcdCtx, 0.4f, nullptr, 0.f, 16, 0},
+};
+constexpr std::size_t kPatternCount = sizeof(kPatterns) / sizeof(kPatterns[0]);
+
+// E-mail and URL matches have no useful length bound: they are found by a
+// scan of their own that resumes after each match (linear). Every other
+// pattern has a short maximum length and is found through the locator.
+bool scanned(const PatternDef &p) {
+  return p.entity == Entity::Email || p.entity == Entity::Url;
+}
+
+// The compiled pattern set. Immutable after construction; shared.
+class Recognizer {
+public:
+  explicit Recognizer(std::int64_t max_mem) {
+    RE2::Options opt;
+    opt.set_log_errors(false);
+    if (max_mem > 0)
+      opt.set_max_mem(max_mem);
+    else
+      opt.set_max_mem(64 << 20);
+    set_ = std::make_unique<RE2::Set>(opt, RE2::UNANCHORED);
+    for (std::size_t i = 0; i < kPatternCount; ++i) {
+      std::string err;
+      if (set_->Add(kPatterns[i].regex, &err) != static_cast<int>(i))
+        throw Error(sqlstate::kInternal, "redaction pattern failed to compile");
+      res_.push_back(std::make_unique<RE2>(kPatterns[i].regex, opt));
+    }
+    // The locator: every pattern as one alternation. Its leftmost match is
+    // the leftmost position where any pattern matches, so one DFA pass finds
+    // every place worth an anchored try of the individual patterns.
+    std::string all;
+    for (std::size_t i = 0; i < kPatternCount; ++i) {
+      if (scanned(kPatterns[i]))
+        continue;
+      if (!all.empty())
+        all += '|';
+      all += "(?:";
+      all += kPatterns[i].regex;
+      all += ')';
+    }
+    locator_ = std::make_unique<RE2>(all, opt);
+    compiled_ = set_->Compile() && locator_->ok();
+    for (const auto &re : res_)
+      compiled_ = compiled_ && re->ok();
+  }
+
+  // Indices of the patterns that occur in text; throws on DFA failure.
+  std::vector<int> prefilter(std::string_view text) const {
+    if (!compiled_)
+      // RE2::Set::Compile runs a trial DFA search and fails when the DFA
+      // has no room: the same condition as kOutOfMemory at match time.
+      throw Error(sqlstate::kOutOfMemory,
+                  "redaction failed: regular expression DFA out of memory",
+                  "the pattern set does not fit in the RE2 memory budget");
+    std::vector<int> hits;
+    RE2::Set::ErrorInfo info{};
+    const bool any =
+        set_->Match(re2::StringPiece(text.data(), text.size()), &hits, &info);
+    if (!any && info.kind != RE2::Set::kNoError) {
+      if (info.kind == RE2::Set::kOutOfMemory)
+        throw Error(sqlstate::kOutOfMemory,
+                    "redaction failed: regular expression DFA out of memory");
+      throw Error(sqlstate::kInternal,
+                  "redaction failed: pattern set match error");
+    }
+    std::sort(hits.begin(), hits.end());
+    return hits;
+  }
+  const RE2 &re(int i) const { return *res_[static_cast<std::size_t>(i)]; }
+  const RE2 &locator() const { return *locator_; }
+
+private:
+  std::unique_ptr<RE2> locator_;
+  std::unique_ptr<RE2::Set> set_;
+  std::vector<std::unique_ptr<RE2>> res_;
+  bool compiled_ = false;
+};
+
+const Recognizer &recognizer(std::int64_t max_mem) {
+  if (max_mem <= 0) {
+    static const Recognizer shared(0);
+    return shared;
+  }
+  // Test hook: recognizers with a custom budget, cached by budget.
+  static std::mutex mu;
+  static std::map<std::int64_t, std::unique_ptr<Recognizer>> custom;
+  std::lock_guard<std::mutex> lock(mu);
+  auto &slot = custom[max_mem];
+  if (!slot)
+    slot = std::make_unique<Recognizer>(max_mem);
+  return *slot;
+}
+
+inline char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+inline bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// True when one of words starts a word inside text[b, e) (lower-cased).
+bool has_word(std::string_view text, std::size_t b, std::size_t e,
+              Words words) {
+  if (words == nullptr || b >= e)
+    return false;
+  char buf[128];
+  const std::size_t n = std::min<std::size_t>(e - b, sizeof buf);
+  for (std::size_t i = 0; i < n; ++i)
+    buf[i] = lower(text[b + i]);
+  std::string_view w(buf, n);
+  for (Words p = words; *p != nullptr; ++p) {
+    std::size_t at = 0;
+    while ((at = w.find(*p, at)) != std::string_view::npos) {
+      if (at == 0 ? b == 0 || !is_alpha(text[b - 1]) : !is_alpha(w[at - 1]))
+        return true;
+      ++at;
+    }
+  }
+  return false;
+}
+
+// A sentence end: '.', '?' or '!' followed by white space, or a newline.
+inline bool sentence_end(std::string_view t, std::size_t i) {
+  if (t[i] == '\n')
+    return true;
+  return (t[i] == '.' || t[i] == '?' || t[i] == '!') && i + 1 < t.size() &&
+         (t[i + 1] == ' ' || t[i + 1] == '\n');
+}
+
+// Context windows stop at sentence ends: a word in the previous turn of a
+// conversation says nothing about this candidate.
+bool context(std::string_view text, std::size_t b, std::size_t e, Words w,
+             std::size_t before, std::size_t after) {
+  std::size_t lb = b > before ? b - before : 0;
+  for (std::size_t i = b; i > lb; --i)
+    if (sentence_end(text, i - 1)) {
+      lb = i;
+      break;
+    }
+  std::size_t re = std::min(text.size(), e + after);
+  for (std::size_t i = e; i < re; ++i)
+    if (sentence_end(text, i)) {
+      re = i;
+      break;
+    }
+  return has_word(text, lb, b, w) || has_word(text, e, re, w);
+}
+
+// Numbers and a month found in a date candidate.
+struct DateParts {
+  int nums[4];
+  int widths[4];
+  int count = 0;
+  int month = 0;
+};
+
+DateParts date_parts(std::string_view s) {
+  static const char *const kMonths[12] = {"jan", "feb", "mar", "apr",
+                                          "may", "jun", "jul", "aug",
+                                          "sep", "oct", "nov", "dec"};
+  DateParts p;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (s[i] >= '0' && s[i] <= '9') {
+      int v = 0, w = 0;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+        if (w < 9)
+          v = v * 10 + (s[i] - '0');
+        ++w;
+        ++i;
+      }
+      if (p.count < 4) {
+        p.nums[p.count] = v;
+        p.widths[p.count] = w;
+        ++p.count;
+      }
+    } else if (is_alpha(s[i])) {
+      std::size_t j = i;
+      while (j < s.size() && is_alpha(s[j]))
+        ++j;
+      if (p.month == 0 && j - i >= 3) {
+        char m[3] = {lower(s[i]), lower(s[i + 1]), lower(s[i + 2])};
+        for (int k = 0; k < 12; ++k)
+          if (std::memcmp(m, kMonths[k], 3) == 0)
+            p.month = k + 1;
+      }
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  return p;
+}
+
+int full_year(int y, int width) {
+  if (width == 2)
+    return y <= 30 ? 2000 + y : 1900 + y;
+  return y;
+}
+
+bool card_trim(std::string_view m, std::size_t &b, std::size_t &e) {
+  // Cut points: after a digit that is followed by a separator.
+  std::vector<std::size_t> cuts{0};
+  for (std::size_t i = 0; i + 1 < m.size(); ++i)
+    if (m[i] >= '0' && m[i] <= '9' && (m[i + 1] == ' ' || m[i + 1] == '-'))
+      cuts.push_back(i + 1);
+  cuts.push_back(m.size());
+  for (std::size_t s = 0; s + 1 < cuts.size(); ++s) {
+    std::size_t start = cuts[s];
+    while (start < m.size() && (m[start] == ' ' || m[start] == '-'))
+      ++start;
+    for (std::size_t t = cuts.size() - 1; t > s; --t) {
+      if (s == 0 && t == cuts.size() - 1)
+        continue; // the whole match was already checked
+      std::string d = phi::digits_only(m.substr(start, cuts[t] - start));
+      if (d.size() >= 13 && phi::card_valid(d)) {
+        b = start;
+        e = cuts[t];
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// Runs the check for a candidate m = text[b, e); may narrow the span and
+// adjust the score. False rejects the candidate.
+bool run_check(const PatternDef &p, std::string_view text, std::size_t &b,
+               std::size_t &e, float &score) {
+  std::string_view m = text.substr(b, e - b);
+  switch (p.check) {
+  case Check::None:
+    return true;
+  case Check::Ssn:
+    return phi::ssn_valid(phi::digits_only(m));
+  case Check::Card: {
+    if (phi::card_valid(phi::digits_only(m)))
+      return true;
+    std::size_t nb = 0, ne = 0;
+    if (!card_trim(m, nb, ne))
+      return false;
+    e = b + ne;
+    b = b + nb;
+    return true;
+  }
+  case Check::Phone:
+    return phi::nanp_valid(phi::digits_only(m));
+  case Check::Npi:
+    return phi::npi_valid(m);
+  case Check::Aba:
+    return phi::aba_valid(m);
+  case Check::DateMdy: {
+    DateParts d = date_parts(m);
+    return d.count == 3 && phi::date_valid(full_year(d.nums[2], d.widths[2]),
+                                           d.nums[0], d.nums[1]);
+  }
+  case Check::DateYmd: {
+    DateParts d = date_parts(m);
+    return d.count == 3 && phi::date_valid(d.nums[0], d.nums[1], d.nums[2]);
+  }
+  case Check::DateWords: {
+    DateParts d = date_parts(m);
+    return d.count == 2 && d.month > 0 &&
+           phi::date_valid(d.nums[1], d.month, d.nums[0]);
+  }
+  case Check::DateCompact: {
+    if (m.size() != 8)
+      return false;
+    auto n2 = [&](std::size_t i) {
+      return (m[i] - '0') * 10 + (m[i + 1] - '0');
+    };
+    return phi::date_valid(n2(4) * 100 + n2(6), n2(0), n2(2));
+  }
+  case Check::Address: {
+    // Street names are not function words or units: "in 2 weeks on main
+    // street" is not an address.
+    static const char *const kStop[] = {
+        "and",    "or",    "on",      "in",    "at",    "to",      "for",
+        "of",     "a",     "an",      "my",    "your",  "is",      "was",
+        "with",   "from",  "by",      "then",  "weeks", "days",    "months",
+        "years",  "hours", "minutes", "times", "pills", "tablets", "mg",
+        "people", "kids",  "doses",   nullptr};
+    {
+      std::size_t i = m.find(' ');
+      std::size_t words = 0;
+      while (i != std::string_view::npos && words < 4) {
+        const std::size_t j = m.find(' ', i + 1);
+        if (j == std::string_view::npos)
+          break; // the last word is the suffix
+        std::string w(m.substr(i + 1, j - i - 1));
+        for (char &c : w)
+          c = lower(c);
+        for (const char *const *s = kStop; *s != nullptr; ++s)
+          if (w == *s)
+            return false;
+        i = j;
+        ++words;
+      }
+    }
+    // A capitalised street name, or an unambiguous suffix, adds weight.
+    std::size_t sp = m.find(' ');
+    if (sp != std::string_view::npos && sp + 1 < m.size() && m[sp + 1] >= 'A' &&
+        m[sp + 1] <= 'Z')
+      score += 0.2f;
+    static const char *const kStrong[] = {" street",    " avenue", " road",
+                                          " boulevard", " lane",   " st",
+                                          " ave",       " rd",     " blvd"};
+    std::string low(m);
+    for (char &c : low)
+      c = lower(c);
+    for (const char *s : kStrong) {
+      std::size_t at = low.rfind(s);
+      if (at != std::string::npos) {
+        std::size_t end = at + std::strlen(s);
+        if (end == low.size() || !is_alpha(low[end])) {
+          score += 0.1f;
+          break;
+        }
+      }
+    }
+    return true;
+  }
+  case Check::Url: {
+    while (e > b && std::strchr(".,;:!?)]}", text[e - 1]) != nullptr)
+      --e;
+    return e > b;
+  }
+  }
+  return false;
+}
+
+struct Candidate {
+  Entity entity;
+  std::size_t nb, ne; // normalised text
+  std::size_t ob, oe; // original text
+  float score;
+};
+
+// Findings merged in original coordinates (normalised range kept for the
+// canonical value used by HMAC tokens and mask_last4).
+std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
+                                 const Options &options) {
+  if (text.size() > options.max_bytes)
+    throw Error(
+        sqlstate::kProgramLimitExceeded,
+        "redaction failed: input exceeds switchboard.redaction_max_bytes",
+        "input is " + std::to_string(text.size()) + " bytes, limit " +
+            std::to_string(options.max_bytes));
+  const Recognizer &rec = recognizer(options.max_mem);
+  spoken::Normalized norm = spoken::normalize(text);
+  const std::string_view nt = norm.changed ? std::string_view(norm.text) : text;
+
+  std::vector<Candidate> found;
+  if (nt.empty())
+    return found;
+  // Patterns the set saw (and the policy wants); only these are tried.
+  std::vector<int> located, scans;
+  for (int idx : rec.prefilter(nt))
+    if (policy[kPatterns[idx].entity].enabled)
+      (scanned(kPatterns[idx]) ? scans : located).push_back(idx);
+  const re2::StringPiece sp(nt.data(), nt.size());
+  re2::StringPiece groups[2];
+  // A match of pattern p: validate, score, keep.
+  auto consider = [&](const PatternDef &p) {
+    const re2::StringPiece g = groups[p.group];
+    if (g.data() == nullptr || g.size() == 0)
+      return;
+    std::size_t b = static_cast<std::size_t>(g.data() - nt.data());
+    std::size_t e = b + g.size();
+    float score = p.base;
+    if (!run_check(p, nt, b, e, score))
+      return;
+    if (p.ctx != nullptr && context(nt, b, e, p.ctx, p.before, p.after))
+      score += p.boost;
+    if (p.neg != nullptr && context(nt, b, e, p.neg, p.before, p.after))
+      score -= p.penalty;
+    score = std::min(1.0f, std::max(0.0f, score));
+    if (score + 1e-4f < policy[p.entity].threshold)
+      return;
+    found.push_back(
+        Candidate{p.entity, b, e, norm.orig_begin(b), norm.orig_end(e), score});
+  };
+  auto match_end = [&] {
+    return static_cast<std::size_t>(groups[0].data() - nt.data()) +
+           groups[0].size();
+  };
+  for (int idx : scans) {
+    const PatternDef &p = kPatterns[idx];
+    std::size_t pos = 0;
+    while (pos < nt.size() &&
+           rec.re(idx).Match(sp, pos, nt.size(), RE2::UNANCHORED, groups,
+                             p.group + 1)) {
+      pos = std::max(match_end(), pos + 1);
+      consider(p);
+    }
+  }
+  if (!located.empty()) {
+    // The locator's leftmost match is the next position where one of the
+    // patterns matches; each active pattern is tried there, anchored. A
+    // pattern is not tried again inside its own previous match.
+    std::vector<std::size_t> next(located.size(), 0);
+    std::size_t pos = 0;
+    while (pos < nt.size() && rec.locator().Match(sp, pos, nt.size(),
+                                                  RE2::UNANCHORED, groups, 1)) {
+      const std::size_t at =
+          static_cast<std::size_t>(groups[0].data() - nt.data());
+      for (std::size_t k = 0; k < located.size(); ++k) {
+        if (at < next[k])
+          continue;
+        const PatternDef &p = kPatterns[located[k]];
+        if (!rec.re(located[k])
+                 .Match(sp, at, nt.size(), RE2::ANCHOR_START, groups,
+                        p.group + 1))
+          continue;
+        next[k] = match_end();
+        consider(p);
+      }
+      pos = at + 1;
+      while (pos < nt.size() &&
+             (static_cast<unsigned char>(nt[pos]) & 0xC0) == 0x80)
+        ++pos;
+    }
+  }
+  // Merge overlapping findings: the union, labelled with the best score
+  // (ties: the longer one).
+  std::sort(found.begin(), found.end(),
+            [](const Candidate &a, const Candidate &b) {
+              return a.ob != b.ob ? a.ob < b.ob : a.oe > b.oe;
+            });
+  std::vector<Candidate> merged;
+  for (const Candidate &c : found) {
+    if (!merged.empty() && c.ob < merged.back().oe) {
+      Candidate &m = merged.back();
+      const bool better = c.score > m.score ||
+                          (c.score == m.score && (c.oe - c.ob) > (m.oe - m.ob));
+      if (better) {
+        m.entity = c.entity;
+        m.score = c.score;
+      }
+      m.oe = std::max(m.oe, c.oe);
+      m.nb = std::min(m.nb, c.nb);
+      m.ne = std::max(m.ne, c.ne);
+    } else {
+      merged.push_back(c);
+    }
+  }
+  // Keep the canonical values reachable: stash the normalised text range in
+  // nb/ne (already) and return; callers that need values get nt via
+  // recognise_with_text.
+  return merged;
+}
+
+bool numeric_entity(Entity e) {
+  switch (e) {
+  case Entity::Email:
+  case Entity::Url:
+  case Entity::Address:
+  case Entity::IpAddress:
+  case Entity::Icd10:
+    return false;
+  default:
+    return true;
+  }
+}
+
+// A form-independent value: "415-22-1234" and "four one five two two ..."
+// give the same canonical string.
+std::string canonical(Entity e, std::string_view v) {
+  std::string out;
+  if (numeric_entity(e)) {
+    for (char c : v)
+      if ((c >= '0' && c <= '9') || is_alpha(c))
+        out.push_back(
+            static_cast<char>((c >= 'a' && c <= 'z') ? c - 'a' + 'A' : c));
+    if (e == Entity::Phone && out.size() == 11 && out[0] == '1')
+      out.erase(0, 1);
+    return out;
+  }
+  std::string low;
+  for (char c : v)
+    low.push_back(lower(c));
+  if (e == Entity::Email) {
+    auto replace = [&](const char *from, const char *to) {
+      std::size_t at;
+      while ((at = low.find(from)) != std::string::npos)
+        low.replace(at, std::strlen(from), to);
+    };
+    replace(" at ", "@");
+    replace(" dot ", ".");
+    replace(" underscore ", "_");
+    replace(" period ", ".");
+  }
+  for (char c : low)
+    if (c != ' ' && c != '\t')
+      out.push_back(c);
+  return out;
+}
+
+std::string hmac_token(const std::string &key, Entity e,
+                       const std::string &value) {
+  static const int init = sodium_init();
+  (void)init;
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(
+      &st, reinterpret_cast<const unsigned char *>(key.data()), key.size());
+  const char *name = entity_name(e);
+  crypto_auth_hmacsha256_update(
+      &st, reinterpret_cast<const unsigned char *>(name), std::strlen(name));
+  const unsigned char colon = ':';
+  crypto_auth_hmacsha256_update(&st, &colon, 1);
+  crypto_auth_hmacsha256_update(
+      &st, reinterpret_cast<const unsigned char *>(value.data()), value.size());
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_final(&st, mac);
+  static const char *hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 8; ++i) {
+    out.push_back(hex[mac[i] >> 4]);
+    out.push_back(hex[mac[i] & 15]);
+  }
+  return out;
+}
+
+} // namespace
+
+const char *entity_name(Entity e) {
+  return kEntityNames[static_cast<std::size_t>(e)];
+}
+
+std::optional<Entity> entity_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < kEntityCount; ++i)
+    if (name == kEntityNames[i])
+      return static_cast<Entity>(i);
+  return std::nullopt;
+}
+
+const char *action_name(Action a) {
+  switch (a) {
+  case Action::Tag:
+    return "tag";
+  case Action::MaskLast4:
+    return "mask_last4";
+  case Action::Hmac:
+    return "hmac";
+  }
+  return "tag";
+}
+
+std::optional<Action> action_from_name(std::string_view name) {
+  if (name == "tag")
+    return Action::Tag;
+  if (name == "mask_last4")
+    return Action::MaskLast4;
+  if (name == "hmac")
+    return Action::Hmac;
+  return std::nullopt;
+}
+
+Policy parse_policy(std::string_view spec) {
+  Policy policy;
+  while (!spec.empty()) {
+    std::size_t semi = spec.find(';');
+    std::string_view item = spec.substr(0, semi);
+    spec = semi == std::string_view::npos ? std::string_view()
+                                          : spec.substr(semi + 1);
+    if (item.empty())
+      continue;
+    std::size_t eq = item.find('=');
+    std::string_view name = item.substr(0, eq);
+    auto entity = entity_from_name(name);
+    if (!entity)
+      throw Error(sqlstate::kInvalidParameter, "unknown redaction entity",
+                  "entities: SSN, CREDIT_CARD, PHONE, EMAIL, DATE, MRN, NPI, "
+                  "ADDRESS, ZIP, IP_ADDRESS, URL, ACCOUNT_NUMBER, ICD10");
+    EntityPolicy &ep = policy[*entity];
+    if (eq == std::string_view::npos)
+      continue;
+    std::string_view rest = item.substr(eq + 1);
+    std::size_t colon = rest.find(':');
+    std::string_view act = rest.substr(0, colon);
+    if (act == "off") {
+      ep.enabled = false;
+    } else {
+      auto action = action_from_name(act);
+      if (!action)
+        throw Error(sqlstate::kInvalidParameter, "unknown redaction action",
+                    "actions: tag, mask_last4, hmac, off");
+      ep.action = *action;
+    }
+    if (colon != std::string_view::npos) {
+      std::string num(rest.substr(colon + 1));
+      char *endp = nullptr;
+      const float t = std::strtof(num.c_str(), &endp);
+      if (num.empty() || endp != num.c_str() + num.size() || !(t >= 0.f) ||
+          t > 1.f)
+        throw Error(sqlstate::kInvalidParameter,
+                    "redaction threshold must be between 0 and 1");
+      ep.threshold = t;
+    }
+  }
+  return policy;
+}
+
+std::vector<Span> find_spans(std::string_view text, const Policy &policy,
+                             const Options &options) {
+  std::vector<Span> out;
+  for (const Candidate &c : recognise(text, policy, options))
+    out.push_back(Span{c.entity, c.ob, c.oe, c.score});
+  return out;
+}
+
+Result redact(std::string_view text, const Policy &policy,
+              const Options &options) {
+  std::vector<Candidate> found = recognise(text, policy, options);
+  Result r;
+  if (found.empty()) {
+    r.text.assign(text.data(), text.size());
+    return r;
+  }
+  // Canonical values come from the normalised text; recompute it only when
+  // an action needs a value.
+  bool need_values = false;
+  for (const Candidate &c : found)
+    need_values = need_values || policy[c.entity].action != Action::Tag;
+  spoken::Normalized norm;
+  std::string_view nt = text;
+  if (need_values) {
+    norm = spoken::normalize(text);
+    if (norm.changed)
+      nt = norm.text;
+  }
+  for (const Candidate &c : found)
+    if (policy[c.entity].action == Action::Hmac && policy.hmac_key.empty())
+      throw Error(sqlstate::kInvalidParameter,
+                  "redaction policy uses hmac but no key was given");
+
+  r.text.reserve(text.size());
+  std::size_t at = 0;
+  for (const Candidate &c : found) {
+    r.text.append(text.data() + at, c.ob - at);
+    const char *name = entity_name(c.entity);
+    r.counts[static_cast<std::size_t>(c.entity)]++;
+    const Action action = policy[c.entity].action;
+    r.text.push_back('[');
+    r.text.append(name);
+    if (action != Action::Tag) {
+      std::string value = canonical(c.entity, nt.substr(c.nb, c.ne - c.nb));
+      if (action == Action::MaskLast4) {
+        r.text.append(" ****");
+        r.text.append(value.size() > 4 ? value.substr(value.size() - 4)
+                                       : std::string());
+      } else {
+        r.text.push_back(':');
+        r.text.append(hmac_token(policy.hmac_key, c.entity, value));
+      }
+    }
+    r.text.push_back(']');
+    at = c.oe;
+  }
+  r.text.append(text.data() + at, text.size() - at);
+  return r;
+}
+
+namespace {
+template <typename Fn>
+auto fail_closed(const Options &options, bool &masked, Fn &&fn)
+    -> decltype(fn()) {
+  masked = false;
+  try {
+    return fn();
+  } catch (const Error &e) {
+    if (options.on_failure == FailureMode::Error)
+      throw;
+  } catch (const std::bad_alloc &) {
+    if (options.on_failure == FailureMode::Error)
+      throw Error(sqlstate::kOutOfMemory, "redaction failed: out of memory");
+  } catch (...) {
+    if (options.on_failure == FailureMode::Error)
+      throw Error(sqlstate::kInternal, "redaction failed: internal error");
+  }
+  masked = true;
+  return decltype(fn())();
+}
+} // namespace
+
+Result redact_checked(std::string_view text, const Policy &policy,
+                      const Options &options) {
+  bool masked = false;
+  Result r = fail_closed(options, masked,
+                         [&] { return redact(text, policy, options); });
+  if (masked) {
+    r = Result();
+    r.text = kMasked;
+    r.masked = true;
+  }
+  return r;
+}
+
+std::vector<Span> find_spans_checked(std::string_view text,
+                                     const Policy &policy,
+                                     const Options &options, bool &masked) {
+  return fail_closed(options, masked,
+                     [&] { return find_spans(text, policy, options); });
+}
+
+const char *engine_version() {
+  static const std::string v = std::string(kVersion) + "+patterns.1";
+  return v.c_str();
+}
+
+std::size_t utf8_chars(std::string_view text, std::size_t begin,
+                       std::size_t end) {
+  std::size_t n = 0;
+  for (std::size_t i = begin; i < end && i < text.size(); ++i)
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80)
+      ++n;
+  return n;
+}
+
+} // namespace redaction
+
+std::string redact_text(std::string_view text) {
+  try {
+    redaction::Options options;
+    options.on_failure = redaction::FailureMode::Mask;
+    static const redaction::Policy defaults;
+    return redaction::redact_checked(text, defaults, options).text;
+  } catch (...) {
+    return redaction::kMasked;
+  }
+}
+
+} // namespace switchboard

@@ -1,0 +1,643 @@
+// Synthetic transcript corpus with gold spans, and the evaluation that holds
+// the engine to its floors: recall >= 0.99 on written forms, >= 0.95 on
+// spoken forms, and >= 0.95 of look-alike decoys left untouched.
+//
+// The generator is deterministic (a fixed seed and its own LCG, so every
+// platform builds the same corpus). Each transcript mixes filler turns,
+// identifiers in written or spoken form (with the context a caller would
+// give), and decoys: Luhn-invalid order numbers, invalid SSNs, times,
+// prices, durations, room numbers and dosages.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "switchboard/phi_validators.hpp"
+#include "switchboard/redaction.hpp"
+
+using namespace switchboard::redaction;
+
+namespace {
+
+class Rng {
+public:
+  explicit Rng(std::uint64_t seed) : s_(seed) {}
+  std::uint32_t next() {
+    s_ = s_ * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::uint32_t>(s_ >> 33);
+  }
+  int uniform(int lo, int hi) { // inclusive
+    return lo +
+           static_cast<int>(next() % static_cast<std::uint32_t>(hi - lo + 1));
+  }
+  bool chance(int percent) { return uniform(1, 100) <= percent; }
+  template <typename T, std::size_t N> const T &pick(const T (&a)[N]) {
+    return a[next() % N];
+  }
+
+private:
+  std::uint64_t s_;
+};
+
+struct Gold {
+  std::string kind; // entity name, or "DECOY"
+  bool spoken;
+  std::size_t begin, end;
+};
+
+struct Doc {
+  std::string text;
+  std::vector<Gold> gold;
+};
+
+const char *const kDigitWords[] = {"zero", "one", "two",   "three", "four",
+                                   "five", "six", "seven", "eight", "nine"};
+const char *const kTeens[] = {"ten",      "eleven",  "twelve",  "thirteen",
+                              "fourteen", "fifteen", "sixteen", "seventeen",
+                              "eighteen", "nineteen"};
+const char *const kTens[] = {"",      "",      "twenty",  "thirty", "forty",
+                             "fifty", "sixty", "seventy", "eighty", "ninety"};
+const char *const kOrdinals[] = {"",
+                                 "first",
+                                 "second",
+                                 "third",
+                                 "fourth",
+                                 "fifth",
+                                 "sixth",
+                                 "seventh",
+                                 "eighth",
+                                 "ninth",
+                                 "tenth",
+                                 "eleventh",
+                                 "twelfth",
+                                 "thirteenth",
+                                 "fourteenth",
+                                 "fifteenth",
+                                 "sixteenth",
+                                 "seventeenth",
+                                 "eighteenth",
+                                 "nineteenth",
+                                 "twentieth",
+                                 "twenty first",
+                                 "twenty second",
+                                 "twenty third",
+                                 "twenty fourth",
+                                 "twenty fifth",
+                                 "twenty sixth",
+                                 "twenty seventh",
+                                 "twenty eighth",
+                                 "twenty ninth",
+                                 "thirtieth",
+                                 "thirty first"};
+const char *const kMonths[] = {"January",   "February", "March",    "April",
+                               "May",       "June",     "July",     "August",
+                               "September", "October",  "November", "December"};
+const char *const kFirst[] = {"maria", "james", "wei",  "aylin", "sofia",
+                              "jonas", "li",    "omar", "grace", "pedro"};
+const char *const kLast[] = {"lopez", "okafor", "chen",   "demir", "rossi",
+                             "weber", "nguyen", "haddad", "kim",   "silva"};
+const char *const kDomains[] = {"gmail", "yahoo", "outlook", "example",
+                                "icloud"};
+const char *const kStreets[] = {"Main",  "Oak", "Maple", "Evergreen",
+                                "Cedar", "Elm", "Lake",  "Hill"};
+const char *const kSuffixes[] = {"Street",  "Avenue",    "Road",  "Lane",
+                                 "Terrace", "Boulevard", "Drive", "Court"};
+const char *const kFiller[] = {
+    "Agent: Thanks for calling Northside Clinic, how can I help you today? ",
+    "Caller: Hi, I need to reschedule my appointment. ",
+    "Agent: Sure, I can help with that. ",
+    "Caller: Uh, yeah, I was hoping for something next week. ",
+    "Agent: Let me pull that up for you. ",
+    "Caller: The doctor wanted to see me again after the tests. ",
+    "Agent: Okay, one moment please. ",
+    "Caller: Oh, and I also had a question about my bill. ",
+    "Agent: No problem at all. ",
+    "Caller: Thank you so much, that works for me. ",
+    "Agent: Is there anything else I can help you with? ",
+    "Caller: That is all, have a good day. ",
+};
+
+std::string spell_digits(const std::string &digits, Rng &rng) {
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (!out.empty())
+      out += ' ';
+    const int d = digits[i] - '0';
+    if (i + 1 < digits.size() && digits[i + 1] == digits[i] && rng.chance(30)) {
+      out += "double ";
+      out += kDigitWords[d];
+      ++i;
+      continue;
+    }
+    out += (d == 0 && rng.chance(50)) ? "oh" : kDigitWords[d];
+  }
+  return out;
+}
+
+// Digit groups spoken with a pause (", "), "dash", a filler, or nothing.
+std::string spell_groups(const std::vector<std::string> &groups, Rng &rng) {
+  static const char *const kJoins[] = {", ", " dash ", ", uh, ", " "};
+  const char *join = rng.pick(kJoins);
+  std::string out;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    if (i)
+      out += join;
+    out += spell_digits(groups[i], rng);
+  }
+  return out;
+}
+
+std::string spell_below_100(int n) {
+  if (n < 10)
+    return kDigitWords[n];
+  if (n < 20)
+    return kTeens[n - 10];
+  std::string s = kTens[n / 10];
+  if (n % 10)
+    s += std::string(" ") + kDigitWords[n % 10];
+  return s;
+}
+
+std::string spell_year(int y) {
+  if (y >= 2000 && y < 2010)
+    return y == 2000 ? "two thousand"
+                     : std::string("two thousand ") + kDigitWords[y - 2000];
+  const int hi = y / 100, lo = y % 100;
+  std::string s = spell_below_100(hi) + " ";
+  if (lo == 0)
+    return s + "hundred";
+  if (lo < 10)
+    return s + "oh " + kDigitWords[lo];
+  return s + spell_below_100(lo);
+}
+
+std::string digits(Rng &rng, int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i)
+    s += static_cast<char>('0' + rng.uniform(0, 9));
+  return s;
+}
+
+std::string luhn_complete(std::string body) {
+  for (char c = '0'; c <= '9'; ++c)
+    if (switchboard::phi::luhn_valid(body + c))
+      return body + c;
+  return body + '0';
+}
+
+std::string make_card(Rng &rng) {
+  switch (rng.uniform(0, 3)) {
+  case 0:
+    return luhn_complete("4" + digits(rng, 14));
+  case 1:
+    return luhn_complete(std::to_string(rng.uniform(51, 55)) + digits(rng, 13));
+  case 2:
+    return luhn_complete(std::to_string(rng.uniform(2221, 2720)) +
+                         digits(rng, 11));
+  default:
+    return luhn_complete("6011" + digits(rng, 11));
+  }
+}
+
+std::string make_ssn(Rng &rng) {
+  int area;
+  do
+    area = rng.uniform(1, 899);
+  while (area == 666);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%03d%02d%04d", area, rng.uniform(1, 99),
+                rng.uniform(1, 9999));
+  return buf;
+}
+
+std::string make_phone(Rng &rng) {
+  std::string p;
+  do {
+    p = std::to_string(rng.uniform(2, 9)) + std::to_string(rng.uniform(0, 8)) +
+        std::to_string(rng.uniform(0, 9)) + std::to_string(rng.uniform(2, 9)) +
+        digits(rng, 6);
+  } while (!switchboard::phi::nanp_valid(p));
+  return p;
+}
+
+std::string make_npi(Rng &rng) {
+  std::string body = "1" + digits(rng, 8);
+  for (char c = '0'; c <= '9'; ++c)
+    if (switchboard::phi::npi_valid(body + c))
+      return body + c;
+  return body + '0';
+}
+
+class Builder {
+public:
+  explicit Builder(Doc &doc) : doc_(doc) {}
+  void text(const std::string &s) { doc_.text += s; }
+  void mark(const std::string &kind, bool spoken, const std::string &value) {
+    Gold g{kind, spoken, doc_.text.size(), 0};
+    doc_.text += value;
+    g.end = doc_.text.size();
+    doc_.gold.push_back(g);
+  }
+
+private:
+  Doc &doc_;
+};
+
+void add_entity(Builder &b, Rng &rng, bool spoken) {
+  const int kind = rng.uniform(0, 12);
+  switch (kind) {
+  case 0: { // SSN
+    std::string s = make_ssn(rng);
+    b.text(rng.chance(50) ? "Caller: my social is "
+                          : "Caller: social security number ");
+    if (spoken)
+      b.mark(
+          "SSN", true,
+          rng.chance(75)
+              ? spell_groups({s.substr(0, 3), s.substr(3, 2), s.substr(5)}, rng)
+              : spell_digits(s, rng));
+    else
+      b.mark("SSN", false,
+             rng.chance(80)
+                 ? s.substr(0, 3) + "-" + s.substr(3, 2) + "-" + s.substr(5)
+                 : s);
+    b.text(". ");
+    break;
+  }
+  case 1: { // card
+    std::string c = make_card(rng);
+    b.text(rng.chance(50) ? "Caller: the card number is "
+                          : "Caller: you can use my visa, ");
+    std::vector<std::string> g{c.substr(0, 4), c.substr(4, 4), c.substr(8, 4),
+                               c.substr(12)};
+    if (spoken)
+      b.mark("CREDIT_CARD", true, spell_groups(g, rng));
+    else {
+      const char *sep = rng.chance(50) ? " " : (rng.chance(50) ? "-" : "");
+      b.mark("CREDIT_CARD", false, g[0] + sep + g[1] + sep + g[2] + sep + g[3]);
+    }
+    b.text(". ");
+    break;
+  }
+  case 2: { // phone
+    std::string p = make_phone(rng);
+    b.text(rng.chance(50) ? "Caller: you can reach me at "
+                          : "Caller: my cell phone is ");
+    if (spoken)
+      b.mark("PHONE", true,
+             spell_groups({p.substr(0, 3), p.substr(3, 3), p.substr(6)}, rng));
+    else {
+      switch (rng.uniform(0, 3)) {
+      case 0:
+        b.mark("PHONE", false,
+               "(" + p.substr(0, 3) + ") " + p.substr(3, 3) + "-" +
+                   p.substr(6));
+        break;
+      case 1:
+        b.mark("PHONE", false,
+               p.substr(0, 3) + "-" + p.substr(3, 3) + "-" + p.substr(6));
+        break;
+      case 2:
+        b.mark("PHONE", false,
+               p.substr(0, 3) + "." + p.substr(3, 3) + "." + p.substr(6));
+        break;
+      default:
+        b.mark("PHONE", false,
+               "+1 " + p.substr(0, 3) + " " + p.substr(3, 3) + " " +
+                   p.substr(6));
+      }
+    }
+    b.text(". ");
+    break;
+  }
+  case 3: { // e-mail
+    std::string f = rng.pick(kFirst), l = rng.pick(kLast),
+                d = rng.pick(kDomains);
+    b.text("Caller: my email is ");
+    if (spoken)
+      b.mark("EMAIL", true,
+             rng.chance(50)
+                 ? f + " dot " + l + " at " + d + " dot com"
+                 : std::string(1, f[0]) + " " + l + " at " + d + " dot com");
+    else
+      b.mark("EMAIL", false, f + "." + l + "@" + d + ".com");
+    b.text(". ");
+    break;
+  }
+  case 4: { // date of birth
+    const int y = rng.uniform(1930, 2009), m = rng.uniform(1, 12),
+              d = rng.uniform(1, 28);
+    b.text(rng.chance(50) ? "Caller: my date of birth is "
+                          : "Caller: I was born on ");
+    if (spoken) {
+      if (rng.chance(60))
+        b.mark("DATE", true,
+               std::string(kMonths[m - 1]) + " " + kOrdinals[d] + " " +
+                   spell_year(y));
+      else {
+        b.text("the ");
+        b.mark("DATE", true,
+               std::string(kOrdinals[d]) + " of " + kMonths[m - 1] + " " +
+                   spell_year(y));
+      }
+    } else {
+      char buf[32];
+      switch (rng.uniform(0, 2)) {
+      case 0:
+        std::snprintf(buf, sizeof buf, "%02d/%02d/%d", m, d, y);
+        break;
+      case 1:
+        std::snprintf(buf, sizeof buf, "%s %d, %d", kMonths[m - 1], d, y);
+        break;
+      default:
+        std::snprintf(buf, sizeof buf, "%d-%02d-%02d", y, m, d);
+      }
+      b.mark("DATE", false, buf);
+    }
+    b.text(". ");
+    break;
+  }
+  case 5: { // MRN
+    std::string n = digits(rng, rng.uniform(7, 9));
+    b.text("Agent: your medical record number is ");
+    b.mark("MRN", spoken, spoken ? spell_digits(n, rng) : n);
+    b.text(". ");
+    break;
+  }
+  case 6: { // NPI (written; providers read them off a form)
+    b.text("Agent: the referring provider NPI is ");
+    std::string n = make_npi(rng);
+    b.mark("NPI", spoken, spoken ? spell_digits(n, rng) : n);
+    b.text(". ");
+    break;
+  }
+  case 7: { // member id
+    std::string n = digits(rng, rng.uniform(8, 10));
+    b.text("Caller: my member id is ");
+    b.mark("ACCOUNT_NUMBER", spoken, spoken ? spell_digits(n, rng) : "W" + n);
+    b.text(". ");
+    break;
+  }
+  case 8: { // address
+    const int num = rng.uniform(10, 9999);
+    const std::string street = rng.pick(kStreets), suffix = rng.pick(kSuffixes);
+    b.text("Caller: I live at ");
+    if (spoken) {
+      std::string low = street + " " + suffix;
+      for (char &c : low)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      b.mark("ADDRESS", true,
+             spell_digits(std::to_string(num), rng) + " " + low);
+    } else {
+      b.mark("ADDRESS", false,
+             std::to_string(num) + " " + street + " " + suffix);
+    }
+    b.text(". ");
+    break;
+  }
+  case 9: { // ZIP
+    std::string z = std::to_string(rng.uniform(10000, 99999));
+    b.text("Caller: the zip code is ");
+    b.mark("ZIP", spoken, spoken ? spell_digits(z, rng) : z);
+    b.text(". ");
+    break;
+  }
+  case 10: { // IP (written)
+    b.text("Agent: the portal logged you in from ");
+    b.mark("IP_ADDRESS", false,
+           std::to_string(rng.uniform(11, 223)) + "." +
+               std::to_string(rng.uniform(0, 255)) + "." +
+               std::to_string(rng.uniform(0, 255)) + "." +
+               std::to_string(rng.uniform(1, 254)));
+    b.text(". ");
+    break;
+  }
+  case 11: { // URL (written)
+    b.text("Agent: you can upload it at ");
+    b.mark("URL", false,
+           "https://portal.example.org/u/" + digits(rng, 6) + "?ref=call");
+    b.text(" today. ");
+    break;
+  }
+  default: { // ICD-10 (written)
+    static const char *const kCodes[] = {"E11.9", "I10.0", "J45.909", "M54.5",
+                                         "F41.1", "K21.9", "N39.0"};
+    b.text("Agent: the diagnosis code on file is ");
+    b.mark("ICD10", false, rng.pick(kCodes));
+    b.text(". ");
+  }
+  }
+}
+
+void add_decoy(Builder &b, Rng &rng, bool spoken) {
+  switch (rng.uniform(0, 6)) {
+  case 0: { // order number that fails Luhn
+    std::string n = "4" + digits(rng, 15);
+    while (switchboard::phi::luhn_valid(n))
+      n[15] = static_cast<char>('0' + (n[15] - '0' + 1) % 10);
+    b.text("Caller: my order number is ");
+    b.mark("DECOY", spoken,
+           spoken ? spell_digits(n, rng)
+                  : n.substr(0, 4) + " " + n.substr(4, 4) + " " +
+                        n.substr(8, 4) + " " + n.substr(12));
+    b.text(". ");
+    break;
+  }
+  case 1: { // invalid SSN
+    static const char *const kAreas[] = {"000", "666", "900", "958", "999"};
+    std::string s = std::string(rng.pick(kAreas)) + "-" +
+                    std::to_string(rng.uniform(10, 99)) + "-" +
+                    std::to_string(rng.uniform(1000, 9999));
+    b.text("Caller: the number on the old badge was ");
+    b.mark("DECOY", false, s);
+    b.text(". ");
+    break;
+  }
+  case 2: { // time
+    const int h = rng.uniform(1, 12), m = rng.uniform(0, 5) * 10;
+    b.text("Agent: we have an opening at ");
+    if (spoken)
+      b.mark("DECOY", true,
+             spell_below_100(h) + (m ? " " + spell_below_100(m) : " o'clock"));
+    else {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "%d:%02d pm", h, m);
+      b.mark("DECOY", false, buf);
+    }
+    b.text(". ");
+    break;
+  }
+  case 3: { // price
+    const int d = rng.uniform(5, 400), c = rng.uniform(0, 99);
+    b.text("Agent: the copay is ");
+    if (spoken)
+      b.mark("DECOY", true,
+             spell_below_100(d % 100) + " dollars and " + spell_below_100(c) +
+                 " cents");
+    else {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "$%d.%02d", d, c);
+      b.mark("DECOY", false, buf);
+    }
+    b.text(". ");
+    break;
+  }
+  case 4: { // duration
+    const int n = rng.uniform(2, 30);
+    b.text("Caller: I have had this for ");
+    b.mark("DECOY", spoken,
+           (spoken ? spell_below_100(n) : std::to_string(n)) + " days");
+    b.text(". ");
+    break;
+  }
+  case 5: { // room
+    const int r = rng.uniform(100, 950);
+    b.text("Agent: please go to room ");
+    b.mark("DECOY", spoken,
+           spoken ? spell_digits(std::to_string(r), rng) : std::to_string(r));
+    b.text(" on arrival. ");
+    break;
+  }
+  default: { // dosage
+    static const int kMg[] = {5, 10, 20, 25, 50, 100, 250, 500, 1000};
+    const int mg = rng.pick(kMg);
+    b.text("Agent: the doctor prescribed ");
+    b.mark("DECOY", spoken,
+           spoken ? spell_below_100(mg % 100) + " milligrams"
+                  : std::to_string(mg) + " mg");
+    b.text(" twice a day. ");
+  }
+  }
+}
+
+std::vector<Doc> corpus(int n, std::uint64_t seed) {
+  Rng rng(seed);
+  std::vector<Doc> docs(static_cast<std::size_t>(n));
+  for (Doc &d : docs) {
+    Builder b(d);
+    const int turns = rng.uniform(4, 9);
+    for (int t = 0; t < turns; ++t) {
+      const int what = rng.uniform(0, 9);
+      if (what < 4)
+        b.text(rng.pick(kFiller));
+      else if (what < 8)
+        add_entity(b, rng, rng.chance(50));
+      else
+        add_decoy(b, rng, rng.chance(50));
+    }
+  }
+  return docs;
+}
+
+struct Tally {
+  int gold = 0, hit = 0;
+  int found = 0, correct = 0;
+};
+
+} // namespace
+
+TEST(RedactionCorpus, DeterministicGenerator) {
+  auto a = corpus(20, 42), b = corpus(20, 42);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].text, b[i].text);
+    EXPECT_EQ(a[i].gold.size(), b[i].gold.size());
+  }
+  EXPECT_NE(corpus(1, 42)[0].text, corpus(1, 43)[0].text);
+}
+
+TEST(RedactionCorpus, RecallPrecisionAndDecoysMeetFloors) {
+  const auto docs = corpus(600, 20261123);
+  const Policy policy;
+  std::map<std::string, Tally> written, spoken;
+  int decoys = 0, decoys_kept = 0;
+  std::size_t bytes = 0;
+  for (const Doc &d : docs) {
+    bytes += d.text.size();
+    const auto spans = find_spans(d.text, policy);
+    auto covered = [&](const Gold &g) {
+      for (const Span &s : spans)
+        if (s.begin <= g.begin && s.end >= g.end)
+          return true;
+      return false;
+    };
+    auto touched = [&](const Gold &g) {
+      for (const Span &s : spans)
+        if (s.begin < g.end && s.end > g.begin)
+          return true;
+      return false;
+    };
+    for (const Gold &g : d.gold) {
+      if (g.kind == "DECOY") {
+        ++decoys;
+        if (!touched(g))
+          ++decoys_kept;
+        else
+          ADD_FAILURE() << "decoy redacted: "
+                        << d.text.substr(g.begin, g.end - g.begin);
+        continue;
+      }
+      Tally &t = (g.spoken ? spoken : written)[g.kind];
+      ++t.gold;
+      if (covered(g))
+        ++t.hit;
+      else
+        std::printf("  missed %s %s: \"%s\"\n", g.spoken ? "spoken" : "written",
+                    g.kind.c_str(),
+                    d.text.substr(g.begin, g.end - g.begin).c_str());
+    }
+    // Precision: each finding should overlap a gold span of its entity.
+    for (const Span &s : spans) {
+      bool spoken_form = false, correct = false;
+      for (const Gold &g : d.gold)
+        if (s.begin < g.end && s.end > g.begin) {
+          spoken_form = g.spoken;
+          correct = correct || g.kind == entity_name(s.entity);
+        }
+      Tally &t = (spoken_form ? spoken : written)[entity_name(s.entity)];
+      ++t.found;
+      if (correct)
+        ++t.correct;
+    }
+  }
+  std::printf("corpus: %zu transcripts, %zu bytes\n", docs.size(), bytes);
+  std::printf("%-15s %-8s %6s %8s %10s\n", "entity", "form", "gold", "recall",
+              "precision");
+  int wg = 0, wh = 0, sg = 0, sh = 0;
+  for (auto *m : {&written, &spoken}) {
+    const bool is_spoken = m == &spoken;
+    for (const auto &[name, t] : *m) {
+      std::printf("%-15s %-8s %6d %8.3f %10.3f\n", name.c_str(),
+                  is_spoken ? "spoken" : "written", t.gold,
+                  t.gold ? double(t.hit) / t.gold : 1.0,
+                  t.found ? double(t.correct) / t.found : 1.0);
+      (is_spoken ? sg : wg) += t.gold;
+      (is_spoken ? sh : wh) += t.hit;
+    }
+  }
+  const double wr = double(wh) / wg, sr = double(sh) / sg,
+               kept = double(decoys_kept) / decoys;
+  std::printf("written recall %.4f (%d/%d), spoken recall %.4f (%d/%d), "
+              "decoys kept %.4f (%d/%d)\n",
+              wr, wh, wg, sr, sh, sg, kept, decoys_kept, decoys);
+  EXPECT_GT(wg, 500);
+  EXPECT_GT(sg, 500);
+  EXPECT_GT(decoys, 200);
+  EXPECT_GE(wr, 0.99);
+  EXPECT_GE(sr, 0.95);
+  EXPECT_GE(kept, 0.95);
+  // Per-entity floors too, so one weak entity cannot hide behind the rest.
+  for (const auto &[name, t] : written) {
+    if (t.gold > 0) {
+      EXPECT_GE(double(t.hit) / t.gold, 0.99) << "written " << name;
+    }
+  }
+  for (const auto &[name, t] : spoken) {
+    if (t.gold > 0) {
+      EXPECT_GE(double(t.hit) / t.gold, 0.95) << "spoken " << name;
+    }
+  }
+}
