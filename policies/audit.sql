@@ -54,10 +54,12 @@ COMMENT ON COLUMN public.audit_log.hash IS 'BLAKE2b-256(prev_hash || canonical e
 CREATE TABLE public.audit_log_default PARTITION OF public.audit_log DEFAULT;
 COMMENT ON TABLE public.audit_log_default IS 'audit entries outside the monthly partitions (see switchboard.audit_ensure_partitions)';
 
+-- (no CHECK constraints: this row moves on every audited commit and the C++
+-- writer is the only one that writes it)
 CREATE TABLE switchboard.audit_chain_heads (
   org_id uuid PRIMARY KEY,
-  seq bigint NOT NULL CHECK (seq >= 0),
-  hash bytea NOT NULL CHECK (length(hash) = 32),
+  seq bigint NOT NULL,
+  hash bytea NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE switchboard.audit_chain_heads IS

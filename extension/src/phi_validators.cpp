@@ -74,9 +74,15 @@ bool ssn_valid(std::string_view d) {
   if (d.size() != 9 || !all_digits(d))
     return false;
   const int area = num(d, 0, 3), group = num(d, 3, 2), serial = num(d, 5, 4);
-  if (area == 0 || area == 666 || area >= 900)
+  if (area == 0 || area == 666 || group == 0 || serial == 0)
     return false;
-  return group != 0 && serial != 0;
+  if (area < 900)
+    return true;
+  // 9xx areas are never SSNs, but with these groups they are ITINs: IRS
+  // taxpayer numbers that identify a person exactly as an SSN does, so they
+  // are caught too (987-65-4321 is one). Other 9xx numbers are not issued.
+  return (group >= 50 && group <= 65) || (group >= 70 && group <= 88) ||
+         (group >= 90 && group <= 92) || (group >= 94 && group <= 99);
 }
 
 bool npi_valid(std::string_view d) {

@@ -14,7 +14,7 @@ COMMIT;
 -- Only the changed columns are stored, with the actor, the reason and the chain position.
 SELECT seq, op, actor_role, actor_user_id, reason,
        old_values->>'starts_at' AS old_starts_at, new_values->>'starts_at' AS new_starts_at,
-       (SELECT string_agg(k, ',') FROM jsonb_object_keys(new_values) k) AS columns
+       CASE op WHEN 'UPDATE' THEN (SELECT string_agg(k, ',') FROM jsonb_object_keys(new_values) k) ELSE '(whole row)' END AS columns
 FROM switchboard.audit_record_history('appointments', '{"id": "a0000000-0000-0000-0000-0000000ba002"}',
                                       '11111111-1111-1111-1111-111111111111')
 ORDER BY seq DESC LIMIT 3;

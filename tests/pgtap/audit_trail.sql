@@ -4,7 +4,7 @@
 -- helpers answer, rollbacks leave nothing, and tampering is found at the
 -- right entry.
 BEGIN;
-SELECT plan(88);
+SELECT plan(92);
 
 -- runs p_sql as a caller (user+org claims, or a bare role); 'ok' or the SQLSTATE
 CREATE FUNCTION pg_temp.state_as(p_user uuid, p_org uuid, p_role text, p_sql text) RETURNS text
@@ -289,6 +289,11 @@ SELECT is(pg_temp.state_as(NULL, NULL, 'service_role', $$SELECT switchboard.audi
 SELECT is(pg_temp.state_as('a0000000-0000-0000-0000-000000000001', '11111111-1111-1111-1111-111111111111', NULL,
           $$SELECT switchboard.audit_drop_months(now() - interval '1 year')$$), '42501', 'an org owner may not run retention');
 SELECT is(switchboard.audit_drop_months(date_trunc('month', now()) - interval '1 year'), 0, 'no month that old: nothing dropped');
+CREATE TABLE public.audit_log_p202001 PARTITION OF public.audit_log FOR VALUES FROM ('2020-01-01 00:00+00') TO ('2020-02-01 00:00+00');
+SELECT is(switchboard.audit_drop_months('2020-03-01 00:00+00'), 1, 'retention drops a whole old month');
+SELECT is(to_regclass('public.audit_log_p202001'), NULL, 'the month''s partition is gone');
+SELECT is((SELECT valid FROM switchboard.verify_audit_chain('11111111-1111-1111-1111-111111111111')), true, 'the chain still verifies');
+SELECT ok(to_regclass('public.audit_log_p' || to_char(now() AT TIME ZONE 'UTC', 'YYYYMM')) IS NOT NULL, 'the current month is kept');
 
 SELECT * FROM finish();
 ROLLBACK;

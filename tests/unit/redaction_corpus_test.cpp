@@ -447,9 +447,12 @@ void add_decoy(Builder &b, Rng &rng, bool spoken) {
     break;
   }
   case 1: { // invalid SSN
+    // areas never issued; for 9xx only groups outside the ITIN ranges
     static const char *const kAreas[] = {"000", "666", "900", "958", "999"};
+    static const char *const kGroups[] = {"12", "23", "34", "45", "49",
+                                          "66", "69", "89", "93"};
     std::string s = std::string(rng.pick(kAreas)) + "-" +
-                    std::to_string(rng.uniform(10, 99)) + "-" +
+                    std::string(rng.pick(kGroups)) + "-" +
                     std::to_string(rng.uniform(1000, 9999));
     b.text("Caller: the number on the old badge was ");
     b.mark("DECOY", false, s);

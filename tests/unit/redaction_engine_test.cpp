@@ -18,6 +18,7 @@ std::string red(const std::string &s, const Policy &p = Policy()) {
 
 TEST(RedactionEngine, WrittenEntities) {
   EXPECT_EQ(red("SSN 123-45-6789."), "SSN [SSN].");
+  EXPECT_EQ(red("SSN 987-65-4321."), "SSN [SSN]."); // ITIN range
   EXPECT_EQ(red("card 4111 1111 1111 1111 ok"), "card [CREDIT_CARD] ok");
   EXPECT_EQ(red("amex 3782-822463-10005"), "amex [CREDIT_CARD]");
   EXPECT_EQ(red("call (415) 555-2671 now"), "call [PHONE] now");
@@ -68,7 +69,7 @@ TEST(RedactionEngine, LookAlikesSurvive) {
   for (const char *s : {
            "order number 4111 1111 1111 1112",     // Luhn fails
            "badge 000-12-3456 and 666-12-3456",    // invalid SSN areas
-           "old number 987-65-4321",               // 9xx area
+           "old number 900-12-3456",               // 9xx, not an ITIN
            "serial 123-00-4567 and 123-45-0000",   // group 00, serial 0000
            "at 3:30 pm, $12.50, room 412, 500 mg", // times, prices, rooms
            "for two weeks, take twenty five milligrams",

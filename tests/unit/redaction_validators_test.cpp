@@ -43,8 +43,12 @@ TEST(RedactionValidators, SsnRules) {
   EXPECT_TRUE(phi::ssn_valid("001010001"));
   EXPECT_FALSE(phi::ssn_valid("000123456")); // area 000
   EXPECT_FALSE(phi::ssn_valid("666123456")); // area 666
-  EXPECT_FALSE(phi::ssn_valid("900123456")); // 900-999 (ITIN range)
-  EXPECT_FALSE(phi::ssn_valid("987654321")); // the classic example is 9xx
+  EXPECT_FALSE(phi::ssn_valid("900123456")); // 9xx, not an ITIN group
+  EXPECT_FALSE(phi::ssn_valid("999451234")); // 9xx, group 45: not issued
+  EXPECT_FALSE(phi::ssn_valid("987930001")); // 9xx, group 93: not issued
+  EXPECT_TRUE(phi::ssn_valid("987654321"));  // ITIN range: caught
+  EXPECT_TRUE(phi::ssn_valid("912701234"));  // ITIN group 70
+  EXPECT_FALSE(phi::ssn_valid("987650000")); // ITIN with serial 0000
   EXPECT_FALSE(phi::ssn_valid("123001234")); // group 00
   EXPECT_FALSE(phi::ssn_valid("123450000")); // serial 0000
   EXPECT_FALSE(phi::ssn_valid("12345678"));

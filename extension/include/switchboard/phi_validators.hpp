@@ -20,8 +20,9 @@ bool luhn_valid(std::string_view digits);
 // 36, 38, 39; 14-19), JCB (3528-3589; 16-19), UnionPay (62; 16-19).
 bool card_valid(std::string_view digits);
 
-// US SSN (9 digits): area not 000, 666 or 900-999; group not 00; serial not
-// 0000.
+// US SSN (9 digits): area not 000 or 666; group not 00; serial not 0000.
+// Areas 900-999 pass only as ITINs (groups 50-65, 70-88, 90-92, 94-99), which
+// identify a taxpayer as an SSN does (987-65-4321 is one).
 bool ssn_valid(std::string_view digits);
 
 // NPI (10 digits, first digit 1 or 2): Luhn over "80840" + the NPI.
