@@ -194,16 +194,19 @@ COMMENT ON FUNCTION switchboard.booking_slot_taken(uuid, uuid, text, timestamptz
   'the slot_taken refusal: the conflicting appointment and up to three next free slots';
 REVOKE ALL ON FUNCTION switchboard.booking_slot_taken(uuid, uuid, text, timestamptz, int, uuid, uuid) FROM PUBLIC;
 
--- The core of book_appointment and hold_appointment, called after
--- assert_org_access. p_hold_until NULL books; otherwise holds until then.
+-- The core of book_appointment, hold_appointment and
+-- book_appointment_with_lock, called after assert_org_access. p_hold_until
+-- NULL books; otherwise holds until then.
+-- No SET clauses: each one costs a GUC save/restore per call (and a
+-- search_path switch resets the namespace cache). Its only callers pin
+-- search_path = pg_catalog, public, pg_temp and plan_cache_mode/enable_seqscan
+-- for it; every name here is schema-qualified or in pg_catalog, and only the
+-- owner may call it directly (switchboard.lint_exceptions records why).
 CREATE OR REPLACE FUNCTION switchboard.booking_place(p_org uuid, p_resource_id uuid, p_contact_id uuid,
                                                      p_starts_at timestamptz, p_duration_minutes int,
                                                      p_idempotency_key text, p_hold_until timestamptz)
   RETURNS jsonb
   LANGUAGE plpgsql VOLATILE
-  SET search_path = pg_catalog
-  SET plan_cache_mode = force_generic_plan
-  SET enable_seqscan = off
 AS $$
 DECLARE
   v_ends timestamptz;
@@ -331,6 +334,9 @@ CREATE OR REPLACE FUNCTION public.book_appointment(p_org_id uuid, p_resource_id 
   RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, public, pg_temp
+  -- for switchboard.booking_place, which pins no settings of its own
+  SET plan_cache_mode = force_generic_plan
+  SET enable_seqscan = off
 AS $$
 DECLARE
   v_org uuid := switchboard.assert_org_access(p_org_id, ARRAY['owner', 'admin', 'agent']);
@@ -351,6 +357,9 @@ CREATE OR REPLACE FUNCTION public.hold_appointment(p_org_id uuid, p_resource_id 
   RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, public, pg_temp
+  -- for switchboard.booking_place, which pins no settings of its own
+  SET plan_cache_mode = force_generic_plan
+  SET enable_seqscan = off
 AS $$
 DECLARE
   v_org uuid := switchboard.assert_org_access(p_org_id, ARRAY['owner', 'admin', 'agent']);
@@ -596,6 +605,9 @@ CREATE OR REPLACE FUNCTION public.book_appointment_with_lock(p_org_id uuid, p_co
   RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, public, pg_temp
+  -- for switchboard.booking_place, which pins no settings of its own
+  SET plan_cache_mode = force_generic_plan
+  SET enable_seqscan = off
 AS $$
 DECLARE
   v_org uuid := switchboard.assert_org_access(p_org_id, ARRAY['owner', 'admin', 'agent']);

@@ -124,37 +124,18 @@ COMMENT ON FUNCTION public.set_credential(uuid, text, text, text, jsonb) IS
 REVOKE ALL ON FUNCTION public.set_credential(uuid, text, text, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.set_credential(uuid, text, text, text, jsonb) TO authenticated, service_role;
 
+-- The backend's hot path, in C (extension/src/pg/vault_sql.cpp,
+-- sb_vault_reveal_credential): the same rules as the PL/pgSQL it replaced.
+-- The caller is the request's role (SET ROLE survives SECURITY DEFINER), as
+-- caller_role(): service_role or a superuser, else 42501; p_org_id is required
+-- (22023); one kept, fully qualified plan reads the row; a missing row is
+-- 22004/22023 for a bad provider or label (switchboard.vault_check_names),
+-- else P0002; the plaintext scratch buffer is wiped. No SET clause: a C
+-- function resolves no names by search_path (it would cost a GUC switch per call).
 CREATE OR REPLACE FUNCTION public.reveal_credential(p_org_id uuid, p_provider text, p_label text DEFAULT 'default')
   RETURNS text
-  LANGUAGE plpgsql STABLE SECURITY DEFINER
-  SET search_path = pg_catalog, public, pg_temp
-AS $$
-DECLARE
-  -- the request's role (SET ROLE survives SECURITY DEFINER), as caller_role()
-  v_caller text := CASE WHEN current_setting('role') = 'none' THEN session_user::text ELSE current_setting('role') END;
-  v_label text := coalesce(p_label, 'default');
-  v_id uuid;
-  v_env bytea;
-BEGIN
-  -- the hot path of the backend: the checks of is_service() and
-  -- assert_org_access() for a service caller, inlined
-  IF v_caller <> 'service_role' AND NOT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = v_caller), false) THEN
-    RAISE EXCEPTION 'only the backend (service_role) may reveal credentials' USING ERRCODE = '42501';
-  END IF;
-  IF p_org_id IS NULL THEN
-    RAISE EXCEPTION 'p_org_id is required for service_role callers' USING ERRCODE = '22023';
-  END IF;
-  SELECT c.id, c.secret INTO v_id, v_env FROM public.org_credentials c
-  WHERE c.org_id = p_org_id AND c.provider = p_provider AND c.label = v_label;
-  IF NOT FOUND THEN
-    -- say why: a bad provider or label (22004/22023), else not found
-    v_label := switchboard.vault_check_names(p_provider, p_label);
-    RAISE EXCEPTION 'credential not found' USING ERRCODE = 'P0002',
-      DETAIL = format('the org has no %s credential labelled %s', p_provider, v_label);
-  END IF;
-  RETURN switchboard.vault_open(p_org_id, p_provider, v_label, v_id, v_env);
-END
-$$;
+  LANGUAGE c STABLE SECURITY DEFINER
+  AS '$libdir/switchboard', 'sb_vault_reveal_credential';
 COMMENT ON FUNCTION public.reveal_credential(uuid, text, text) IS
   'the plaintext of an org''s provider secret; service_role and superusers only (42501 for everyone else)';
 REVOKE ALL ON FUNCTION public.reveal_credential(uuid, text, text) FROM PUBLIC;

@@ -108,3 +108,12 @@ SELECT switchboard.apply_tenant_policies('public.appointments');
 GRANT SELECT ON public.appointments TO authenticated;
 
 GRANT ALL ON public.resources, public.resource_working_hours, public.appointments TO service_role;
+
+-- switchboard.booking_place pins no search_path: its callers (book_appointment,
+-- hold_appointment, book_appointment_with_lock) pin it, and SET clauses on
+-- both layers cost a GUC save/restore each per booking (see functions/booking.sql).
+INSERT INTO switchboard.lint_exceptions (check_name, object_name, reason) VALUES
+  ('function_search_path_mutable',
+   'switchboard.booking_place(uuid,uuid,uuid,timestamp with time zone,integer,text,timestamp with time zone)',
+   'internal, owner-only; every caller pins search_path, plan_cache_mode and enable_seqscan; names are qualified or in pg_catalog')
+ON CONFLICT (check_name, object_name) DO NOTHING;

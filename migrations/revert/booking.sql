@@ -18,4 +18,7 @@ DROP FUNCTION switchboard.booking_local_to_utc(timestamp, text);
 DROP TABLE public.appointments;
 DROP TABLE public.resource_working_hours;
 DROP TABLE public.resources;
+DELETE FROM switchboard.lint_exceptions
+WHERE check_name = 'function_search_path_mutable'
+  AND object_name = 'switchboard.booking_place(uuid,uuid,uuid,timestamp with time zone,integer,text,timestamp with time zone)';
 COMMIT;

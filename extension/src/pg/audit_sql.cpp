@@ -11,11 +11,26 @@
 // from that point to the commit record only, and different orgs never share
 // it. switchboard.audit_flush() writes the buffer early (tests, huge
 // transactions); the trigger does so itself past switchboard.audit_flush_rows.
+//
+// What keeps it cheap: the trigger builds each JSON value twice at once, as
+// text (for the canonical hash) and as jsonb (no parsing at the flush); the
+// flush opens audit_log's month partition before taking any lock, reads the
+// head by an index lookup, writes the entries with table_multi_insert (as
+// COPY does) and moves the head with a heap update of the row it read. The
+// SPI statements remain as the fallback when audit_log or the heads table
+// has triggers (or RLS, for the heads) that a direct write would skip.
 #include "boundary.hpp"
 
 extern "C" {
+#include "access/heapam.h"
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
@@ -23,13 +38,19 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
+#include "executor/execPartition.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/bitmapset.h"
+#include "nodes/execnodes.h"
+#include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
 #include "utils/array.h"
+#include "utils/fmgroids.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/datum.h"
@@ -261,6 +282,9 @@ struct PendingEntry {
   char *pk;
   char *oldv;
   char *newv;
+  Jsonb *pkj; // the same values as jsonb (NULL: parse the text)
+  Jsonb *oldj;
+  Jsonb *newj;
   int64 row_count; // TRUNCATE only, else -1
 };
 
@@ -402,96 +426,172 @@ const char *redact_value(const char *text) {
   return redacted_value.c_str();
 }
 
-void append_value(StringInfo buf, ColMeta *c, Datum v, bool isnull) {
+// One JSON object built twice at once: as text (hashed by the canonical
+// encoder, byte for byte what jsonb's text form gives back) and as jsonb (the
+// column value written to audit_log, with no text parsing at the flush).
+struct JOut {
+  StringInfo buf;
+  JsonbParseState *js;
+  bool first;
+};
+
+void jout_begin(JOut *o, StringInfo buf) {
+  o->buf = buf;
+  o->js = nullptr;
+  o->first = true;
+  resetStringInfo(buf);
+  appendStringInfoChar(buf, '{');
+  pushJsonbValue(&o->js, WJB_BEGIN_OBJECT, nullptr);
+}
+
+void jout_key(JOut *o, ColMeta *c) {
+  if (!o->first)
+    appendStringInfoChar(o->buf, ',');
+  o->first = false;
+  escape_json(o->buf, NameStr(c->name));
+  appendStringInfoChar(o->buf, ':');
+  JsonbValue k;
+  k.type = jbvString;
+  k.val.string.val = NameStr(c->name);
+  k.val.string.len = static_cast<int>(strlen(NameStr(c->name)));
+  pushJsonbValue(&o->js, WJB_KEY, &k);
+}
+
+void jout_string(JOut *o, const char *str) {
+  escape_json(o->buf, str);
+  JsonbValue v;
+  // a copy: str may live in a stack buffer or in the redaction engine's
+  // reused string, and the jsonb is only built at jout_end
+  v.type = jbvString;
+  v.val.string.len = static_cast<int>(strlen(str));
+  v.val.string.val = pnstrdup(str, v.val.string.len);
+  pushJsonbValue(&o->js, WJB_VALUE, &v);
+}
+
+void jout_null(JOut *o) {
+  appendStringInfoString(o->buf, "null");
+  JsonbValue v;
+  v.type = jbvNull;
+  pushJsonbValue(&o->js, WJB_VALUE, &v);
+}
+
+const char *kExcluded = "[excluded]";
+
+void jout_value(JOut *o, ColMeta *c, Datum d, bool isnull) {
   if (isnull) {
-    appendStringInfoString(buf, "null");
+    jout_null(o);
     return;
   }
+  JsonbValue v;
   switch (c->kind) {
   case kBool:
-    appendStringInfoString(buf, DatumGetBool(v) ? "true" : "false");
+    appendStringInfoString(o->buf, DatumGetBool(d) ? "true" : "false");
+    v.type = jbvBool;
+    v.val.boolean = DatumGetBool(d);
+    pushJsonbValue(&o->js, WJB_VALUE, &v);
     return;
-  case kInteger:
-    appendStringInfoString(buf, OutputFunctionCall(&c->out, v));
+  case kInteger: {
+    appendStringInfoString(o->buf, OutputFunctionCall(&c->out, d));
+    int64 i = c->basetype == INT2OID   ? DatumGetInt16(d)
+              : c->basetype == INT4OID ? DatumGetInt32(d)
+                                       : DatumGetInt64(d);
+    v.type = jbvNumeric;
+    v.val.numeric = int64_to_numeric(i);
+    pushJsonbValue(&o->js, WJB_VALUE, &v);
     return;
+  }
   case kNumeric: {
-    char *s = OutputFunctionCall(&c->out, v);
+    char *s = OutputFunctionCall(&c->out, d);
     if (strcmp(s, "NaN") == 0 || strcmp(s, "Infinity") == 0 ||
-        strcmp(s, "-Infinity") == 0)
-      escape_json(buf, s);
-    else
-      appendStringInfoString(buf, s);
+        strcmp(s, "-Infinity") == 0) {
+      jout_string(o, s);
+      return;
+    }
+    appendStringInfoString(o->buf, s);
+    v.type = jbvNumeric;
+    v.val.numeric = DatumGetNumeric(d);
+    pushJsonbValue(&o->js, WJB_VALUE, &v);
     return;
   }
   case kJsonb: {
-    Jsonb *jb = DatumGetJsonbP(v);
-    JsonbToCString(buf, &jb->root, VARSIZE(jb));
+    Jsonb *jb = DatumGetJsonbP(d);
+    JsonbToCString(o->buf, &jb->root, VARSIZE(jb));
+    if (JB_ROOT_IS_SCALAR(jb)) {
+      if (!JsonbExtractScalar(&jb->root, &v))
+        elog(ERROR, "audit: malformed scalar jsonb");
+    } else {
+      v.type = jbvBinary;
+      v.val.binary.data = &jb->root;
+      v.val.binary.len = VARSIZE(jb) - VARHDRSZ;
+    }
+    pushJsonbValue(&o->js, WJB_VALUE, &v);
     return;
   }
   case kTimestamptz: {
     char tmp[MAXDATELEN + 1];
     const int utc = 0;
-    escape_json(buf, JsonEncodeDateTime(tmp, v, TIMESTAMPTZOID, &utc));
+    jout_string(o, JsonEncodeDateTime(tmp, d, TIMESTAMPTZOID, &utc));
     return;
   }
   case kDateTime: {
     char tmp[MAXDATELEN + 1];
-    escape_json(buf, JsonEncodeDateTime(tmp, v, c->basetype, nullptr));
+    jout_string(o, JsonEncodeDateTime(tmp, d, c->basetype, nullptr));
     return;
   }
   default:
     if (c->redact)
-      escape_json(buf, redact_value(OutputFunctionCall(&c->out, v)));
+      jout_string(o, redact_value(OutputFunctionCall(&c->out, d)));
     else
-      escape_json(buf, OutputFunctionCall(&c->out, v));
+      jout_string(o, OutputFunctionCall(&c->out, d));
     return;
   }
 }
 
-void append_key(StringInfo buf, bool *first, ColMeta *c) {
-  if (!*first)
-    appendStringInfoChar(buf, ',');
-  *first = false;
-  escape_json(buf, NameStr(c->name));
-  appendStringInfoChar(buf, ':');
+// Ends the object: its text and its jsonb, both copied into the buffer.
+void jout_end(JOut *o, char **text, Jsonb **jb) {
+  appendStringInfoChar(o->buf, '}');
+  *text = buf_copy(o->buf->data, o->buf->len);
+  JsonbValue *res = pushJsonbValue(&o->js, WJB_END_OBJECT, nullptr);
+  Jsonb *j = JsonbValueToJsonb(res); // in a 1 kB+ buffer: keep a tight copy
+  *jb = static_cast<Jsonb *>(MemoryContextAlloc(buf_cxt, VARSIZE(j)));
+  memcpy(*jb, j, VARSIZE(j));
 }
-
-const char *kExcludedMarker = "\"[excluded]\"";
 
 // All columns of a row (INSERT, DELETE); excluded non-null values become a
 // marker.
-char *row_json(StringInfo buf, TableMeta *m, TupleTableSlot *slot) {
-  resetStringInfo(buf);
-  appendStringInfoChar(buf, '{');
-  bool first = true;
+void row_json(StringInfo buf, TableMeta *m, TupleTableSlot *slot, char **text,
+              Jsonb **jb) {
+  JOut o;
+  jout_begin(&o, buf);
   for (int i = 0; i < m->natts; ++i) {
     ColMeta *c = &m->cols[i];
     if (c->dropped)
       continue;
-    append_key(buf, &first, c);
+    jout_key(&o, c);
     if (c->excluded && !slot->tts_isnull[i])
-      appendStringInfoString(buf, kExcludedMarker);
+      jout_string(&o, kExcluded);
     else
-      append_value(buf, c, slot->tts_values[i], slot->tts_isnull[i]);
+      jout_value(&o, c, slot->tts_values[i], slot->tts_isnull[i]);
   }
-  appendStringInfoChar(buf, '}');
-  return buf_copy(buf->data, buf->len);
+  jout_end(&o, text, jb);
 }
 
-char *pk_json(StringInfo buf, TableMeta *m, TupleTableSlot *slot) {
-  if (m->npk == 0)
-    return nullptr;
-  resetStringInfo(buf);
-  appendStringInfoChar(buf, '{');
-  bool first = true;
+void pk_json(StringInfo buf, TableMeta *m, TupleTableSlot *slot, char **text,
+             Jsonb **jb) {
+  if (m->npk == 0) {
+    *text = nullptr;
+    *jb = nullptr;
+    return;
+  }
+  JOut o;
+  jout_begin(&o, buf);
   for (int k = 0; k < m->npk; ++k) {
     int i = m->pk[k] - 1;
     ColMeta *c = &m->cols[i];
-    append_key(buf, &first, c);
-    append_value(buf, c, slot->tts_values[i], slot->tts_isnull[i]);
+    jout_key(&o, c);
+    jout_value(&o, c, slot->tts_values[i], slot->tts_isnull[i]);
   }
-  appendStringInfoChar(buf, '}');
-  return buf_copy(buf->data, buf->len);
+  jout_end(&o, text, jb);
 }
 
 bool values_equal(ColMeta *c, Datum a, bool anull, Datum b, bool bnull) {
@@ -613,11 +713,11 @@ void audit_trigger_impl(FunctionCallInfo fcinfo) {
       e->stmt = stmt;
       e->op = ins ? 'I' : 'D';
       set_org(e, m, slot);
-      e->pk = pk_json(&buf, m, slot);
+      pk_json(&buf, m, slot, &e->pk, &e->pkj);
       if (ins)
-        e->newv = row_json(&buf, m, slot);
+        row_json(&buf, m, slot, &e->newv, &e->newj);
       else
-        e->oldv = row_json(&buf, m, slot);
+        row_json(&buf, m, slot, &e->oldv, &e->oldj);
       MemoryContextSwitchTo(work_cxt);
     }
     ExecDropSingleTupleTableSlot(slot);
@@ -641,11 +741,10 @@ void audit_trigger_impl(FunctionCallInfo fcinfo) {
       MemoryContextSwitchTo(row_cxt);
       slot_getallattrs(os);
       slot_getallattrs(ns);
-      resetStringInfo(&buf);
-      resetStringInfo(&obuf);
-      appendStringInfoChar(&buf, '{');
-      appendStringInfoChar(&obuf, '{');
-      bool first_n = true, first_o = true, changed = false;
+      JOut no, oo;
+      jout_begin(&no, &buf);
+      jout_begin(&oo, &obuf);
+      bool changed = false;
       for (int i = 0; i < m->natts; ++i) {
         ColMeta *c = &m->cols[i];
         if (c->dropped)
@@ -654,32 +753,30 @@ void audit_trigger_impl(FunctionCallInfo fcinfo) {
                          ns->tts_values[i], ns->tts_isnull[i]))
           continue;
         changed = true;
-        append_key(&obuf, &first_o, c);
-        append_key(&buf, &first_n, c);
+        jout_key(&oo, c);
+        jout_key(&no, c);
         if (c->excluded) {
           if (os->tts_isnull[i])
-            appendStringInfoString(&obuf, "null");
+            jout_null(&oo);
           else
-            appendStringInfoString(&obuf, kExcludedMarker);
+            jout_string(&oo, kExcluded);
           if (ns->tts_isnull[i])
-            appendStringInfoString(&buf, "null");
+            jout_null(&no);
           else
-            appendStringInfoString(&buf, kExcludedMarker);
+            jout_string(&no, kExcluded);
         } else {
-          append_value(&obuf, c, os->tts_values[i], os->tts_isnull[i]);
-          append_value(&buf, c, ns->tts_values[i], ns->tts_isnull[i]);
+          jout_value(&oo, c, os->tts_values[i], os->tts_isnull[i]);
+          jout_value(&no, c, ns->tts_values[i], ns->tts_isnull[i]);
         }
       }
       if (changed) {
-        appendStringInfoChar(&buf, '}');
-        appendStringInfoChar(&obuf, '}');
         PendingEntry *e = new_entry();
         e->stmt = stmt;
         e->op = 'U';
         set_org(e, m, ns);
-        e->oldv = buf_copy(obuf.data, obuf.len);
-        e->newv = buf_copy(buf.data, buf.len);
-        e->pk = pk_json(&buf, m, ns);
+        jout_end(&oo, &e->oldv, &e->oldj);
+        jout_end(&no, &e->newv, &e->newj);
+        pk_json(&buf, m, ns, &e->pk, &e->pkj);
       }
       MemoryContextSwitchTo(work_cxt);
     }
@@ -692,6 +789,9 @@ void audit_trigger_impl(FunctionCallInfo fcinfo) {
 
 // -------------------------------------------------------------- the flush
 
+struct DirectState;
+DirectState *direct_open(Oid logrel);
+
 struct FlushState {
   int64 n;    // entries to write
   int64 *idx; // their positions in `entries`
@@ -699,6 +799,10 @@ struct FlushState {
   pg_uuid_t *orgs; // sorted, distinct
   int *org_of;     // per entry: index into orgs
   bool *has_head;
+  ItemPointerData *head_tid; // the head row version read under the lock
+  HeapTuple *head_tup;       // and a copy of it
+  bool heads_direct;         // heads moved by heap update, not SPI
+  Oid heads_oid;
   int64 *head_seq;
   uint8 *head_hash; // norgs * 32
   int64 *ids;
@@ -707,13 +811,14 @@ struct FlushState {
   uint8 *hash; // n * 32
   int64 txid;
   TimestampTz created_at;
+  Oid logrel;
+  DirectState *direct;
   Oid save_user;
   int save_sec;
   MemoryContext cxt;
   MemoryContext old;
 };
 
-SPIPlanPtr plan_head_select = nullptr;
 SPIPlanPtr plan_head_insert = nullptr;
 SPIPlanPtr plan_head_update = nullptr;
 SPIPlanPtr plan_insert = nullptr;
@@ -732,19 +837,19 @@ SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *types) {
 }
 
 void prepare_plans() {
-  if (plan_head_select != nullptr)
+  if (plan_head_insert != nullptr)
     return;
   Oid u[] = {UUIDOID, INT8OID, BYTEAOID};
-  plan_head_select = keep_plan(
-      "SELECT seq, hash FROM switchboard.audit_chain_heads WHERE org_id = $1",
-      1, u);
   plan_head_insert = keep_plan("INSERT INTO switchboard.audit_chain_heads "
                                "(org_id, seq, hash) VALUES ($1, $2, $3)",
                                3, u);
+  // by the row version flush_begin read (ctid, a TID scan whatever the
+  // statistics say; a generic plan on org_id chose a seq scan of the heads)
+  Oid ut[] = {UUIDOID, INT8OID, BYTEAOID, TIDOID};
   plan_head_update =
       keep_plan("UPDATE switchboard.audit_chain_heads SET seq = $2, hash = $3, "
-                "updated_at = pg_catalog.now() WHERE org_id = $1",
-                3, u);
+                "updated_at = pg_catalog.now() WHERE ctid = $4 AND org_id = $1",
+                4, ut);
   Oid t[] = {INT8ARRAYOID,  UUIDARRAYOID, INT8ARRAYOID, TEXTARRAYOID,
              TEXTARRAYOID,  TEXTARRAYOID, UUIDARRAYOID, TEXTARRAYOID,
              TEXTARRAYOID,  TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
@@ -849,6 +954,10 @@ void flush_begin(FlushState *f) {
     f->org_of[k] = static_cast<int>(hit - f->orgs);
   }
   f->has_head = static_cast<bool *>(palloc0(sizeof(bool) * (f->norgs + 1)));
+  f->head_tid = static_cast<ItemPointerData *>(
+      palloc0(sizeof(ItemPointerData) * (f->norgs + 1)));
+  f->head_tup =
+      static_cast<HeapTuple *>(palloc0(sizeof(HeapTuple) * (f->norgs + 1)));
   f->head_seq = static_cast<int64 *>(palloc0(sizeof(int64) * (f->norgs + 1)));
   f->head_hash = static_cast<uint8 *>(palloc0(32 * (f->norgs + 1)));
   f->ids = static_cast<int64 *>(
@@ -873,6 +982,7 @@ void flush_begin(FlushState *f) {
   if (!HeapTupleIsValid(tup))
     elog(ERROR, "cache lookup failed for relation %u", logrel);
   Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relowner;
+  f->logrel = logrel;
   ReleaseSysCache(tup);
 
   GetUserIdAndSecContext(&f->save_user, &f->save_sec);
@@ -888,6 +998,39 @@ void flush_begin(FlushState *f) {
   // org's critical path until commit
   for (int64 k = 0; k < f->n; ++k)
     f->ids[k] = nextval_internal(seqrel, false);
+  f->direct = direct_open(logrel);
+  MemoryContextSwitchTo(f->cxt);
+  // the heads, read through their primary key (org_id) without SPI
+  Oid headsrel = get_relname_relid("audit_chain_heads", nsp);
+  if (!OidIsValid(headsrel))
+    ereport(
+        ERROR,
+        (errcode(ERRCODE_UNDEFINED_TABLE),
+         errmsg("audit_log is not installed but audited changes are pending"),
+         errhint("deploy the audit migration or drop the audit triggers")));
+  Relation heads = table_open(headsrel, AccessShareLock);
+  f->heads_oid = headsrel;
+  Oid heads_pk = RelationGetPrimaryKeyIndex(heads);
+  AttrNumber seq_att = InvalidAttrNumber, hash_att = InvalidAttrNumber;
+  for (int a = 0; a < RelationGetDescr(heads)->natts; ++a) {
+    Form_pg_attribute att = TupleDescAttr(RelationGetDescr(heads), a);
+    if (att->attisdropped)
+      continue;
+    if (strcmp(NameStr(att->attname), "seq") == 0 && att->atttypid == INT8OID)
+      seq_att = att->attnum;
+    else if (strcmp(NameStr(att->attname), "hash") == 0 &&
+             att->atttypid == BYTEAOID)
+      hash_att = att->attnum;
+  }
+  if (!OidIsValid(heads_pk) || seq_att == InvalidAttrNumber ||
+      hash_att == InvalidAttrNumber)
+    elog(ERROR, "audit: switchboard.audit_chain_heads is malformed");
+  // a plain table with only its primary key: moved by a heap update below
+  List *heads_idx = RelationGetIndexList(heads);
+  f->heads_direct =
+      heads->trigdesc == nullptr && !heads->rd_rel->relrowsecurity &&
+      list_length(heads_idx) == 1 && linitial_oid(heads_idx) == heads_pk;
+  list_free(heads_idx);
   for (int k = 0; k < f->norgs; ++k) {
     switchboard::Uuid org;
     memcpy(org.data(), f->orgs[k].data, UUID_LEN);
@@ -895,28 +1038,38 @@ void flush_begin(FlushState *f) {
     DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(key.space),
                         Int32GetDatum(key.object));
     // read the head as committed now (the previous holder has committed),
-    // also under REPEATABLE READ
+    // also under REPEATABLE READ: an index lookup with the latest snapshot
     CommandCounterIncrement();
-    Datum arg = UUIDPGetDatum(&f->orgs[k]);
-    if (SPI_execute_snapshot(plan_head_select, &arg, nullptr,
-                             GetLatestSnapshot(), InvalidSnapshot, true, false,
-                             1) != SPI_OK_SELECT)
-      elog(ERROR, "audit: reading the chain head failed");
-    if (SPI_processed == 1) {
-      bool isnull;
+    Snapshot snap = RegisterSnapshot(GetLatestSnapshot());
+    ScanKeyData skey;
+    ScanKeyInit(&skey, 1, BTEqualStrategyNumber, F_UUID_EQ,
+                UUIDPGetDatum(&f->orgs[k]));
+    SysScanDesc scan =
+        systable_beginscan(heads, heads_pk, true, snap, 1, &skey);
+    HeapTuple ht = systable_getnext(scan);
+    if (HeapTupleIsValid(ht)) {
+      bool null_seq, null_hash;
+      Datum seq = heap_getattr(ht, seq_att, RelationGetDescr(heads), &null_seq);
+      Datum hd =
+          heap_getattr(ht, hash_att, RelationGetDescr(heads), &null_hash);
+      if (null_seq || null_hash)
+        ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+                        errmsg("audit chain head has a malformed hash")));
       f->has_head[k] = true;
-      f->head_seq[k] = DatumGetInt64(SPI_getbinval(
-          SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-      bytea *h = DatumGetByteaPP(SPI_getbinval(
-          SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+      f->head_tid[k] = ht->t_self;
+      f->head_tup[k] = heap_copytuple(ht);
+      f->head_seq[k] = DatumGetInt64(seq);
+      bytea *h = DatumGetByteaPP(hd);
       if (VARSIZE_ANY_EXHDR(h) != 32)
         ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
                         errmsg("audit chain head has a malformed hash")));
-      MemoryContextSwitchTo(f->cxt);
       memcpy(f->head_hash + 32 * k, VARDATA_ANY(h), 32);
     }
+    systable_endscan(scan);
+    UnregisterSnapshot(snap);
     MemoryContextSwitchTo(f->cxt);
   }
+  table_close(heads, NoLock);
   f->created_at = GetCurrentTimestamp();
   f->txid =
       static_cast<int64>(U64FromFullTransactionId(GetTopFullTransactionId()));
@@ -947,10 +1100,283 @@ Datum make_array(Datum *vals, bool *nulls, int n, Oid elemtype) {
                                             len, byval, align));
 }
 
+// The audit_log columns the flush writes, by name (the partition's own
+// attribute numbers are looked up, so a partition with another layout works).
+const char *const kLogCols[] = {"id",
+                                "org_id",
+                                "seq",
+                                "table_name",
+                                "record_pk",
+                                "op",
+                                "actor_user_id",
+                                "actor_role",
+                                "session_user_name",
+                                "current_user_name",
+                                "reason",
+                                "old_values",
+                                "new_values",
+                                "row_count",
+                                "txid",
+                                "created_at",
+                                "prev_hash",
+                                "hash"};
+constexpr int kNLogCols = 18;
+
+bool has_insert_triggers(TriggerDesc *t) {
+  return t != nullptr &&
+         (t->trig_insert_before_row || t->trig_insert_after_row ||
+          t->trig_insert_instead_row || t->trig_insert_before_statement ||
+          t->trig_insert_after_statement || t->trig_insert_new_table);
+}
+
+Datum jsonb_or_null(const char *s, Jsonb *jb, bool *isnull) {
+  *isnull = s == nullptr;
+  if (s == nullptr)
+    return (Datum)0;
+  if (jb != nullptr)
+    return JsonbPGetDatum(jb);
+  return DirectFunctionCall1(jsonb_in, CStringGetDatum(s));
+}
+
+// Writes the entries straight into the month's partition, as COPY does:
+// partition routing once (every entry of a flush has the same created_at),
+// table_multi_insert in batches, then the index entries. Returns false,
+// before writing anything, when audit_log has INSERT triggers (then the
+// SPI INSERT runs them).
+// Executor state of the direct write, set up before the chain locks (opening
+// audit_log, its month's partition and its index is off the org's critical
+// path); the partition is routed again with the final created_at after them.
+struct DirectState {
+  EState *estate;
+  ModifyTableState *mt;
+  PartitionTupleRouting *proute;
+  ResultRelInfo *rri;
+  TupleTableSlot *rslot;
+  int created_att; // created_at in the root's layout
+};
+
+// Routes rslot by created_at (the partition key; other columns are null).
+ResultRelInfo *route(DirectState *d, TimestampTz created_at) {
+  TupleTableSlot *rslot = d->rslot;
+  TupleDesc rdesc = rslot->tts_tupleDescriptor;
+  ExecClearTuple(rslot);
+  for (int a = 0; a < rdesc->natts; ++a) {
+    rslot->tts_isnull[a] = true;
+    rslot->tts_values[a] = (Datum)0;
+  }
+  rslot->tts_isnull[d->created_att] = false;
+  rslot->tts_values[d->created_att] = TimestampTzGetDatum(created_at);
+  ExecStoreVirtualTuple(rslot);
+  return ExecFindPartition(d->mt, d->rri, d->proute, rslot, d->estate);
+}
+
+// NULL: audit_log has INSERT triggers (or is not partitioned as expected);
+// the SPI INSERT then runs them.
+DirectState *direct_open(Oid logrel) {
+  Relation root = table_open(logrel, RowExclusiveLock);
+  if (root->rd_rel->relkind != RELKIND_PARTITIONED_TABLE ||
+      has_insert_triggers(root->trigdesc)) {
+    table_close(root, NoLock);
+    return nullptr;
+  }
+  int created_att = -1;
+  TupleDesc rdesc = RelationGetDescr(root);
+  for (int a = 0; a < rdesc->natts; ++a)
+    if (!TupleDescAttr(rdesc, a)->attisdropped &&
+        strcmp(NameStr(TupleDescAttr(rdesc, a)->attname), "created_at") == 0)
+      created_att = a;
+  if (created_att < 0) {
+    table_close(root, NoLock);
+    return nullptr;
+  }
+  auto *d = static_cast<DirectState *>(palloc0(sizeof(DirectState)));
+  d->created_att = created_att;
+  d->estate = CreateExecutorState();
+  MemoryContext old = MemoryContextSwitchTo(d->estate->es_query_cxt);
+  RangeTblEntry *rte = makeNode(RangeTblEntry);
+  rte->rtekind = RTE_RELATION;
+  rte->relid = logrel;
+  rte->relkind = root->rd_rel->relkind;
+  rte->rellockmode = RowExclusiveLock;
+  rte->requiredPerms = ACL_INSERT;
+  ExecInitRangeTable(d->estate, list_make1(rte));
+  d->rri = makeNode(ResultRelInfo);
+  ExecInitResultRelation(d->estate, d->rri, 1);
+  table_close(root, NoLock); // the range table holds it now
+  d->mt = makeNode(ModifyTableState);
+  d->mt->ps.plan = nullptr;
+  d->mt->ps.state = d->estate;
+  d->mt->operation = CMD_INSERT;
+  d->mt->mt_nrels = 1;
+  d->mt->resultRelInfo = d->rri;
+  d->mt->rootResultRelInfo = d->rri;
+  d->proute =
+      ExecSetupPartitionTupleRouting(d->estate, d->rri->ri_RelationDesc);
+  d->rslot = MakeSingleTupleTableSlot(rdesc, &TTSOpsVirtual);
+  // this month's partition, opened now (routed again after the locks)
+  route(d, GetCurrentTimestamp());
+  MemoryContextSwitchTo(old);
+  return d;
+}
+
+void direct_close(DirectState *d) {
+  ExecDropSingleTupleTableSlot(d->rslot);
+  ExecCleanupTupleRouting(d->mt, d->proute);
+  ExecCloseResultRelations(d->estate);
+  ExecCloseRangeTableRelations(d->estate);
+  FreeExecutorState(d->estate);
+  pfree(d);
+}
+
+// Writes the entries straight into the month's partition, as COPY does
+// (every entry of a flush has the same created_at, so one partition):
+// table_multi_insert in batches, then the index entries. Returns false,
+// before writing anything, when the SPI INSERT must do it.
+bool direct_insert(FlushState *f, DirectState *d) {
+  if (d == nullptr)
+    return false;
+  EState *estate = d->estate;
+  MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
+  ResultRelInfo *part = route(d, f->created_at);
+  Relation prel = part->ri_RelationDesc;
+  bool ok = !has_insert_triggers(part->ri_TrigDesc) &&
+            prel->rd_rel->relkind == RELKIND_RELATION;
+  if (ok) {
+    TupleDesc pdesc = RelationGetDescr(prel);
+    int att[kNLogCols];
+    for (int c = 0; c < kNLogCols; ++c) {
+      att[c] = -1;
+      for (int a = 0; a < pdesc->natts; ++a) {
+        Form_pg_attribute pa = TupleDescAttr(pdesc, a);
+        if (!pa->attisdropped && strcmp(NameStr(pa->attname), kLogCols[c]) == 0)
+          att[c] = a;
+      }
+      if (att[c] < 0)
+        elog(ERROR, "audit: audit_log has no column \"%s\"", kLogCols[c]);
+    }
+    const bool check = pdesc->constr != nullptr;
+    const int batch = 1000;
+    int nslots = static_cast<int>(Min(batch, f->n));
+    TupleTableSlot **slots = static_cast<TupleTableSlot **>(
+        palloc(sizeof(TupleTableSlot *) * nslots));
+    for (int j = 0; j < nslots; ++j)
+      slots[j] = table_slot_create(prel, nullptr);
+    CommandId cid = GetCurrentCommandId(true);
+    // no bulk-insert ring: like INSERT ... SELECT, the pages stay in shared
+    // buffers and the checkpointer writes them, not this commit
+    BulkInsertState bis = nullptr;
+    MemoryContext bcxt = AllocSetContextCreate(
+        CurrentMemoryContext, "audit batch", ALLOCSET_DEFAULT_SIZES);
+    for (int64 start = 0; start < f->n; start += batch) {
+      int n = static_cast<int>(Min(batch, f->n - start));
+      MemoryContextReset(bcxt);
+      MemoryContext prev = MemoryContextSwitchTo(bcxt);
+      for (int j = 0; j < n; ++j) {
+        int64 k = start + j;
+        PendingEntry *e = &entries[f->idx[k]];
+        PendingStmt *s = &stmts[e->stmt];
+        TupleTableSlot *sl = slots[j];
+        ExecClearTuple(sl);
+        Datum *v = sl->tts_values;
+        bool *nl = sl->tts_isnull;
+        for (int a = 0; a < pdesc->natts; ++a) {
+          v[a] = (Datum)0;
+          nl[a] = true;
+        }
+        Datum cv[kNLogCols];
+        bool cn[kNLogCols];
+        memset(cn, 0, sizeof cn);
+        cv[0] = Int64GetDatum(f->ids[k]);
+        cv[1] = UUIDPGetDatum(&e->org);
+        cv[2] = Int64GetDatum(f->seqs[k]);
+        cv[3] = CStringGetTextDatum(s->table_name);
+        cv[4] = jsonb_or_null(e->pk, e->pkj, &cn[4]);
+        cv[5] = CStringGetTextDatum(op_name(e->op));
+        cv[6] = UUIDPGetDatum(&s->actor);
+        cn[6] = !s->has_actor;
+        cv[7] = text_or_null(s->actor_role, &cn[7]);
+        cv[8] = CStringGetTextDatum(s->session_user);
+        cv[9] = CStringGetTextDatum(s->current_user);
+        cv[10] = text_or_null(s->reason, &cn[10]);
+        cv[11] = jsonb_or_null(e->oldv, e->oldj, &cn[11]);
+        cv[12] = jsonb_or_null(e->newv, e->newj, &cn[12]);
+        cv[13] = Int64GetDatum(e->row_count);
+        cn[13] = e->row_count < 0;
+        cv[14] = Int64GetDatum(f->txid);
+        cv[15] = TimestampTzGetDatum(f->created_at);
+        cv[16] = bytes_datum(f->prev + 32 * k);
+        cv[17] = bytes_datum(f->hash + 32 * k);
+        for (int c = 0; c < kNLogCols; ++c) {
+          v[att[c]] = cn[c] ? (Datum)0 : cv[c];
+          nl[att[c]] = cn[c];
+        }
+        ExecStoreVirtualTuple(sl);
+        if (check)
+          ExecConstraints(part, sl, estate);
+      }
+      table_multi_insert(prel, slots, n, cid, 0, bis);
+      if (part->ri_NumIndices > 0) {
+        for (int j = 0; j < n; ++j) {
+          List *recheck = ExecInsertIndexTuples(part, slots[j], estate, false,
+                                                false, nullptr, NIL);
+          list_free(recheck);
+          ResetPerTupleExprContext(estate);
+        }
+      }
+      MemoryContextSwitchTo(prev);
+    }
+    for (int j = 0; j < nslots; ++j)
+      ExecDropSingleTupleTableSlot(slots[j]);
+    if (bis != nullptr)
+      FreeBulkInsertState(bis);
+    MemoryContextDelete(bcxt);
+  }
+  MemoryContextSwitchTo(old);
+  return ok;
+}
+
+// The head of org k becomes (head_seq, head_hash): a heap update of the row
+// version read under the chain lock (HOT unless the page is full; else its
+// primary-key entry, as for a catalog row).
+void move_head(FlushState *f, int k) {
+  CommandCounterIncrement();
+  Relation heads = table_open(f->heads_oid, RowExclusiveLock);
+  TupleDesc desc = RelationGetDescr(heads);
+  Datum *vals = static_cast<Datum *>(palloc0(sizeof(Datum) * desc->natts));
+  bool *nulls = static_cast<bool *>(palloc0(sizeof(bool) * desc->natts));
+  bool *repl = static_cast<bool *>(palloc0(sizeof(bool) * desc->natts));
+  for (int a = 0; a < desc->natts; ++a) {
+    Form_pg_attribute att = TupleDescAttr(desc, a);
+    if (att->attisdropped)
+      continue;
+    const char *name = NameStr(att->attname);
+    if (strcmp(name, "seq") == 0) {
+      vals[a] = Int64GetDatum(f->head_seq[k]);
+      repl[a] = true;
+    } else if (strcmp(name, "hash") == 0) {
+      vals[a] = bytes_datum(f->head_hash + 32 * k);
+      repl[a] = true;
+    } else if (strcmp(name, "updated_at") == 0 &&
+               att->atttypid == TIMESTAMPTZOID) {
+      vals[a] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+      repl[a] = true;
+    }
+  }
+  HeapTuple tup = heap_modify_tuple(f->head_tup[k], desc, vals, nulls, repl);
+  CatalogTupleUpdate(heads, &f->head_tid[k], tup);
+  table_close(heads, NoLock);
+}
+
 // Phase 3 (PostgreSQL): insert in batches, move the heads, clean up.
 void flush_finish(FlushState *f) {
   const int64 batch = 5000;
-  const bool single = f->norgs == 1 && f->has_head[0] && f->n <= batch;
+  const bool direct = direct_insert(f, f->direct);
+  if (f->direct != nullptr) {
+    direct_close(f->direct);
+    f->direct = nullptr;
+  }
+  const bool single =
+      !direct && f->norgs == 1 && f->has_head[0] && f->n <= batch;
   if (single && f->n == 1) {
     PendingEntry *e = &entries[f->idx[0]];
     PendingStmt *s = &stmts[e->stmt];
@@ -993,7 +1419,7 @@ void flush_finish(FlushState *f) {
         SPI_processed != 1)
       elog(ERROR, "audit: writing audit_log failed");
   }
-  for (int64 start = 0; !(single && f->n == 1) && start < f->n;
+  for (int64 start = 0; !direct && !(single && f->n == 1) && start < f->n;
        start += batch) {
     int n = static_cast<int>(Min(batch, f->n - start));
     MemoryContext bcxt =
@@ -1061,8 +1487,13 @@ void flush_finish(FlushState *f) {
   }
   for (int k = 0; !single && k < f->norgs; ++k) {
     // flush_hash left each org's newest hash in head_hash
-    Datum args[3] = {UUIDPGetDatum(&f->orgs[k]), Int64GetDatum(f->head_seq[k]),
-                     bytes_datum(f->head_hash + 32 * k)};
+    if (f->heads_direct && f->has_head[k]) {
+      move_head(f, k);
+      continue;
+    }
+    Datum args[4] = {UUIDPGetDatum(&f->orgs[k]), Int64GetDatum(f->head_seq[k]),
+                     bytes_datum(f->head_hash + 32 * k),
+                     PointerGetDatum(&f->head_tid[k])};
     CommandCounterIncrement();
     int rc = SPI_execute_snapshot(
         f->has_head[k] ? plan_head_update : plan_head_insert, args, nullptr,

@@ -8,6 +8,7 @@
 //   switchboard.vault_envelope_key_version(envelope) -> int (NULL: malformed)
 //   switchboard.vault_keyring() -> table(version, fingerprint, newest)
 //   switchboard.vault_check_keyring() -> void
+//   public.reveal_credential(org, provider, label) -> text (SECURITY DEFINER)
 #include "boundary.hpp"
 
 extern "C" {
@@ -15,6 +16,8 @@ extern "C" {
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "catalog/pg_type.h"
+#include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
@@ -373,4 +376,158 @@ SWITCHBOARD_FUNCTION(sb_vault_check_keyring) {
   c.verified = false; // always re-check on request
   keyring(true);
   PG_RETURN_VOID();
+}
+
+namespace {
+
+// The row reveal_credential decrypts, copied out of SPI as plain data (the
+// envelope is ciphertext: nothing to wipe).
+struct CredentialRow {
+  bool found = false;
+  bool has_envelope = false;
+  switchboard::Uuid id{};
+  std::string envelope;
+};
+
+// One kept plan, every name and operator qualified: the C function runs
+// without SET search_path.
+SPIPlanPtr reveal_plan = nullptr;
+
+CredentialRow fetch_credential(Datum org, Datum provider, Datum label) {
+  CredentialRow row;
+  // plain C data only while PostgreSQL may longjmp
+  bool found = false;
+  pg_uuid_t id{};
+  bytea *env = nullptr;
+  switchboard::pg::pg_call([&] {
+    if (SPI_connect() != SPI_OK_CONNECT)
+      elog(ERROR, "vault: SPI_connect failed");
+    if (reveal_plan == nullptr) {
+      Oid types[3] = {UUIDOID, TEXTOID, TEXTOID};
+      SPIPlanPtr p =
+          SPI_prepare("SELECT c.id, c.secret FROM public.org_credentials c "
+                      "WHERE c.org_id OPERATOR(pg_catalog.=) $1 "
+                      "AND c.provider OPERATOR(pg_catalog.=) $2 "
+                      "AND c.label OPERATOR(pg_catalog.=) $3",
+                      3, types);
+      if (p == nullptr)
+        elog(ERROR, "vault: could not prepare the credential query");
+      SPI_keepplan(p);
+      reveal_plan = p;
+    }
+    Datum args[3] = {org, provider, label};
+    if (SPI_execute_plan(reveal_plan, args, nullptr, true, 1) != SPI_OK_SELECT)
+      elog(ERROR, "vault: reading public.org_credentials failed");
+    if (SPI_processed == 1) {
+      HeapTuple tup = SPI_tuptable->vals[0];
+      TupleDesc desc = SPI_tuptable->tupdesc;
+      bool isnull = true;
+      Datum d = SPI_getbinval(tup, desc, 1, &isnull);
+      if (!isnull) {
+        id = *DatumGetUUIDP(d);
+        Datum e = SPI_getbinval(tup, desc, 2, &isnull);
+        if (!isnull) {
+          // SPI_palloc: outlives SPI_finish
+          bytea *b = DatumGetByteaPP(e);
+          Size n = VARSIZE_ANY_EXHDR(b);
+          env = static_cast<bytea *>(SPI_palloc(VARHDRSZ + n));
+          SET_VARSIZE(env, VARHDRSZ + n);
+          memcpy(VARDATA(env), VARDATA_ANY(b), n);
+        }
+        found = true;
+      }
+    }
+    SPI_finish();
+  });
+  row.found = found;
+  memcpy(row.id.data(), id.data, row.id.size());
+  if (env != nullptr) {
+    row.has_envelope = true;
+    row.envelope.assign(VARDATA(env), VARSIZE(env) - VARHDRSZ);
+    switchboard::pg::pg_call([&] { pfree(env); });
+  }
+  return row;
+}
+
+// Raises the error the PL/pgSQL version raised for a NULL, unknown or
+// malformed provider or label (switchboard.vault_check_names); returns when
+// the names are valid.
+void check_names(FunctionCallInfo fcinfo) {
+  switchboard::pg::pg_call([&] {
+    if (SPI_connect() != SPI_OK_CONNECT)
+      elog(ERROR, "vault: SPI_connect failed");
+    Oid types[2] = {TEXTOID, TEXTOID};
+    Datum args[2] = {PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)};
+    char nulls[3] = {PG_ARGISNULL(1) ? 'n' : ' ', PG_ARGISNULL(2) ? 'n' : ' ',
+                     '\0'};
+    if (SPI_execute_with_args("SELECT switchboard.vault_check_names($1, $2)", 2,
+                              types, args, nulls, true, 1) != SPI_OK_SELECT)
+      elog(ERROR, "vault: checking the credential names failed");
+    SPI_finish();
+  });
+}
+
+} // namespace
+
+// public.reveal_credential(p_org_id uuid, p_provider text, p_label text
+// DEFAULT 'default') -> text, SECURITY DEFINER: the backend's hot path, in C
+// so that a reveal costs one lookup and one decrypt. The same rules and
+// errors as the PL/pgSQL version it replaces: service_role or a superuser
+// (the request's role, not the definer), else 42501; p_org_id required
+// (22023); a missing row is 22004/22023 for bad names, else P0002.
+SWITCHBOARD_FUNCTION(sb_vault_reveal_credential) {
+  bool allowed = switchboard::pg::pg_call([] {
+    Oid role = GetOuterUserId();
+    return superuser_arg(role) || role == get_role_oid("service_role", true);
+  });
+  if (!allowed)
+    throw Error(switchboard::sqlstate::kInsufficientPrivilege,
+                "only the backend (service_role) may reveal credentials");
+  if (PG_ARGISNULL(0))
+    throw Error(switchboard::sqlstate::kInvalidParameter,
+                "p_org_id is required for service_role callers");
+  std::string provider;
+  if (!PG_ARGISNULL(1))
+    provider = switchboard::pg::text_arg(fcinfo, 1);
+  std::string label = PG_ARGISNULL(2) ? std::string("default")
+                                      : switchboard::pg::text_arg(fcinfo, 2);
+  CredentialRow row;
+  if (!PG_ARGISNULL(1))
+    row = fetch_credential(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1),
+                           PG_ARGISNULL(2) ? switchboard::pg::text_datum(label)
+                                           : PG_GETARG_DATUM(2));
+  if (!row.found) {
+    // say why: a bad provider or label (22004/22023), else not found
+    check_names(fcinfo);
+    throw Error(switchboard::sqlstate::kNotFound, "credential not found",
+                "the org has no " + provider + " credential labelled " + label);
+  }
+  if (!row.has_envelope)
+    throw Error(switchboard::sqlstate::kNullValueNotAllowed,
+                "envelope must not be null");
+  if (!row.has_envelope)
+    throw Error(switchboard::sqlstate::kNullValueNotAllowed,
+                "envelope must not be null");
+  v::Binding binding;
+  memcpy(binding.org.data(), PG_GETARG_UUID_P(0)->data, binding.org.size());
+  binding.provider = provider;
+  binding.label = label;
+  binding.row = row.id;
+  const auto *env = reinterpret_cast<const std::uint8_t *>(row.envelope.data());
+  v::parse_envelope_or_throw(env, row.envelope.size());
+  const v::Keyring &ring = keyring(true);
+  std::string_view plain =
+      v::open_scratch(ring, binding, env, row.envelope.size());
+  Datum out = (Datum)0;
+  try {
+    out = switchboard::pg::pg_call([&] {
+      return PointerGetDatum(cstring_to_text_with_len(
+          plain.data(), static_cast<int>(plain.size())));
+    });
+  } catch (...) {
+    v::wipe_scratch();
+    throw;
+  }
+  v::wipe_scratch();
+  return out;
 }
