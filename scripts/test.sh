@@ -106,11 +106,13 @@ if has migrations; then
   dump() { pg_dump -h 127.0.0.1 -p "$PORT" -U postgres --schema-only -N sqitch "$db" | grep -vE '^--|^$|^\\(un)?restrict ' >"$1"; }
   "${PSQL[@]}" -d postgres -c "CREATE DATABASE $db"
   "${PSQL[@]}" -d "$db" -c "SELECT 1" >/dev/null && dump "$WORK/empty.sql"
-  if deploy "$PORT" "$db" && dump "$WORK/first.sql"; then p=$((p + 1)); else f=$((f + 1)); echo "    migrations: deploy failed"; fi
-  if (cd migrations && sqitch --quiet revert -y "$(sqitch_target "$PORT" "$db")") && dump "$WORK/reverted.sql" &&
+  if deploy "$PORT" "$db" >"$WORK/sqitch.log" 2>&1 && dump "$WORK/first.sql"; then p=$((p + 1)); else
+    f=$((f + 1)); cat "$WORK/sqitch.log"; echo "    migrations: deploy failed"; fi
+  if (cd migrations && sqitch --quiet revert -y "$(sqitch_target "$PORT" "$db")") >"$WORK/sqitch.log" 2>&1 ||
+    { cat "$WORK/sqitch.log"; false; } && dump "$WORK/reverted.sql" &&
     diff -u "$WORK/empty.sql" "$WORK/reverted.sql"; then p=$((p + 1)); else
     f=$((f + 1)); echo "    migrations: revert left objects behind (see diff above)"; fi
-  if deploy "$PORT" "$db" && dump "$WORK/second.sql" && diff -u "$WORK/first.sql" "$WORK/second.sql"; then
+  if deploy "$PORT" "$db" >"$WORK/sqitch.log" 2>&1 && dump "$WORK/second.sql" && diff -u "$WORK/first.sql" "$WORK/second.sql"; then
     p=$((p + 1)); else f=$((f + 1)); echo "    migrations: redeploy differs from first deploy"; fi
   tally migrations $p $f
 fi
