@@ -259,6 +259,25 @@ void binding_args(FunctionCallInfo fcinfo, BindingArgs &out) {
   out.binding.row = uuid_arg(fcinfo, 3);
 }
 
+// Opens an envelope into the scratch buffer, copies the plaintext into a text
+// datum and wipes the scratch whether or not the copy succeeds.
+Datum open_to_text(const v::Keyring &ring, const v::Binding &binding,
+                   const std::uint8_t *env, std::size_t len) {
+  std::string_view plain = v::open_scratch(ring, binding, env, len);
+  Datum out = (Datum)0;
+  try {
+    out = switchboard::pg::pg_call([&] {
+      return PointerGetDatum(cstring_to_text_with_len(
+          plain.data(), static_cast<int>(plain.size())));
+    });
+  } catch (...) {
+    v::wipe_scratch();
+    throw;
+  }
+  v::wipe_scratch();
+  return out;
+}
+
 } // namespace
 
 // vault_seal(org uuid, provider text, label text, row uuid, secret text)
@@ -288,19 +307,7 @@ SWITCHBOARD_FUNCTION(sb_vault_open) {
   Bytes env = bytea_arg(fcinfo, 4);
   v::parse_envelope_or_throw(env.data, env.len);
   const v::Keyring &ring = keyring(true);
-  std::string_view plain = v::open_scratch(ring, b.binding, env.data, env.len);
-  Datum out = (Datum)0;
-  try {
-    out = switchboard::pg::pg_call([&] {
-      return PointerGetDatum(cstring_to_text_with_len(
-          plain.data(), static_cast<int>(plain.size())));
-    });
-  } catch (...) {
-    v::wipe_scratch();
-    throw;
-  }
-  v::wipe_scratch();
-  return out;
+  return open_to_text(ring, b.binding, env.data, env.len);
 }
 
 // vault_reseal(org, provider, label, row, envelope): the same secret sealed
@@ -516,18 +523,5 @@ SWITCHBOARD_FUNCTION(sb_vault_reveal_credential) {
   const auto *env = reinterpret_cast<const std::uint8_t *>(row.envelope.data());
   v::parse_envelope_or_throw(env, row.envelope.size());
   const v::Keyring &ring = keyring(true);
-  std::string_view plain =
-      v::open_scratch(ring, binding, env, row.envelope.size());
-  Datum out = (Datum)0;
-  try {
-    out = switchboard::pg::pg_call([&] {
-      return PointerGetDatum(cstring_to_text_with_len(
-          plain.data(), static_cast<int>(plain.size())));
-    });
-  } catch (...) {
-    v::wipe_scratch();
-    throw;
-  }
-  v::wipe_scratch();
-  return out;
+  return open_to_text(ring, binding, env, row.envelope.size());
 }
