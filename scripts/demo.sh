@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: (after make db) loads the demo data set and walks through every
 # engine with real queries. Each step is scripts/demo/NN_*.sql (run by psql
-# with its statements echoed) or scripts/demo/NN_*.sh (DEMO_PORT, DEMO_DB set).
+# with its statements echoed, under the heading of its first comment line) or
+# scripts/demo/NN_*.sh (DEMO_PORT, DEMO_DB set; prints its own heading).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -19,8 +20,7 @@ for step in scripts/demo/*; do
       ;;
     *.sh)
       echo
-      echo "== $(sed -n '2s/^# *//p' "$step")"
-      bash "$step"
+      bash "$step" # prints its own heading
       ;;
   esac
 done
