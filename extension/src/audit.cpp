@@ -100,12 +100,11 @@ private:
     case '[':
       array(out, depth + 1);
       return;
-    case '"': {
-      std::string s;
-      string(s);
-      put_len_bytes(out, 's', s);
+    case '"':
+      out.push_back('s');
+      string_with_len(out);
       return;
-    }
+
     case 't':
       literal("true");
       out.push_back('t');
@@ -165,9 +164,21 @@ private:
     out += body;
   }
 
+  // Members are encoded into one buffer, each as u32 key length, key, value
+  // (the output layout); when the keys already come in strictly ascending
+  // bytewise order (no duplicates) the buffer is the body as is, else the
+  // members are stably sorted and deduplicated (of duplicate keys the last
+  // one wins, as in jsonb).
   void object(std::string &out, std::size_t depth) {
     ++pos_; // {
-    std::vector<std::pair<std::string, std::string>> members;
+    struct Member {
+      std::size_t key; // offset of the key bytes in body
+      std::size_t key_len;
+      std::size_t end; // end of the value in body
+    };
+    std::string body;
+    std::vector<Member> members;
+    bool ordered = true;
     skip_ws();
     if (!eof() && peek() == '}') {
       ++pos_;
@@ -176,16 +187,21 @@ private:
         skip_ws();
         if (eof() || peek() != '"')
           bad_json("expected a key");
-        std::string key;
-        string(key);
+        std::size_t key = body.size() + 4;
+        std::size_t key_len = string_with_len(body);
         skip_ws();
         if (eof() || peek() != ':')
           bad_json("expected :");
         ++pos_;
         skip_ws();
-        std::string val;
-        value(val, depth);
-        members.emplace_back(std::move(key), std::move(val));
+        value(body, depth);
+        if (ordered && !members.empty()) {
+          const Member &p = members.back();
+          if (std::string_view(body.data() + p.key, p.key_len) >=
+              std::string_view(body.data() + key, key_len))
+            ordered = false;
+        }
+        members.push_back(Member{key, key_len, body.size()});
         skip_ws();
         if (eof())
           bad_json("unterminated object");
@@ -200,24 +216,31 @@ private:
         bad_json("expected , or }");
       }
     }
-    // bytewise key order; of duplicate keys the last one wins (jsonb)
-    std::stable_sort(
-        members.begin(), members.end(),
-        [](const auto &a, const auto &b) { return a.first < b.first; });
-    std::vector<std::pair<std::string, std::string>> unique;
-    unique.reserve(members.size());
-    for (auto &m : members) {
-      if (!unique.empty() && unique.back().first == m.first)
-        unique.back() = std::move(m);
-      else
-        unique.push_back(std::move(m));
-    }
     out.push_back('o');
+    if (ordered) {
+      put_u32(out, static_cast<std::uint32_t>(members.size()));
+      out += body;
+      return;
+    }
+    auto key_of = [&](const Member &m) {
+      return std::string_view(body.data() + m.key, m.key_len);
+    };
+    std::stable_sort(members.begin(), members.end(),
+                     [&](const Member &a, const Member &b) {
+                       return key_of(a) < key_of(b);
+                     });
+    std::vector<Member> unique;
+    unique.reserve(members.size());
+    for (const auto &m : members) {
+      if (!unique.empty() && key_of(unique.back()) == key_of(m))
+        unique.back() = m;
+      else
+        unique.push_back(m);
+    }
     put_u32(out, static_cast<std::uint32_t>(unique.size()));
     for (const auto &m : unique) {
-      put_u32(out, static_cast<std::uint32_t>(m.first.size()));
-      out += m.first;
-      out += m.second;
+      std::size_t start = m.key - 4; // the key's length prefix
+      out.append(body, start, m.end - start);
     }
   }
 
@@ -240,9 +263,31 @@ private:
     return v;
   }
 
+  // Appends u32 length and the decoded string; returns the length.
+  std::size_t string_with_len(std::string &out) {
+    std::size_t at = out.size();
+    put_u32(out, 0);
+    string(out);
+    std::size_t len = out.size() - at - 4;
+    if (len > 0xffffffffu)
+      throw Error(sqlstate::kProgramLimitExceeded, "audit value too large");
+    for (int i = 0; i < 4; ++i)
+      out[at + i] = static_cast<char>((len >> (24 - 8 * i)) & 0xff);
+    return len;
+  }
+
   void string(std::string &out) {
     ++pos_; // opening quote
     for (;;) {
+      // a run of plain characters at once
+      std::size_t run = pos_;
+      while (run < in_.size() && in_[run] != '"' && in_[run] != '\\' &&
+             static_cast<unsigned char>(in_[run]) >= 0x20)
+        ++run;
+      if (run > pos_) {
+        out.append(in_.data() + pos_, run - pos_);
+        pos_ = run;
+      }
       if (eof())
         bad_json("unterminated string");
       char c = in_[pos_++];
@@ -398,9 +443,16 @@ std::string canonical_entry(const Entry &e) {
       out.push_back('N');
       return;
     }
-    std::string body;
-    append_canonical_json(body, *j);
-    put_len_bytes(out, 'J', body);
+    // encoded in place; its length patched in after
+    out.push_back('J');
+    std::size_t at = out.size();
+    put_u32(out, 0);
+    append_canonical_json(out, *j);
+    std::size_t len = out.size() - at - 4;
+    if (len > 0xffffffffu)
+      throw Error(sqlstate::kProgramLimitExceeded, "audit value too large");
+    for (int i = 0; i < 4; ++i)
+      out[at + i] = static_cast<char>((len >> (24 - 8 * i)) & 0xff);
   };
   uuid(e.org_id);
   integer(e.seq);
