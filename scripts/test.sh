@@ -114,6 +114,25 @@ if has migrations; then
     f=$((f + 1)); echo "    migrations: revert left objects behind (see diff above)"; fi
   if deploy "$PORT" "$db" >"$WORK/sqitch.log" 2>&1 && dump "$WORK/second.sql" && diff -u "$WORK/first.sql" "$WORK/second.sql"; then
     p=$((p + 1)); else f=$((f + 1)); echo "    migrations: redeploy differs from first deploy"; fi
+  # A database deployed by each released plan, then brought up to date by
+  # `make migrate`, must equal a fresh deploy. The released trees come from
+  # git (a clone without that history cannot run this check and says so).
+  for release in $(sed -nE 's/^([0-9a-f]{7,40}) .*/\1/p' migrations/releases); do
+    if ! git cat-file -e "$release^{commit}" 2>/dev/null; then
+      echo "    migrations: release $release is not in this clone's history; upgrade check not run"
+      continue
+    fi
+    old="$WORK/release-$release"
+    mkdir -p "$old"
+    udb="upgrade_${release}"
+    if git archive "$release" migrations functions policies | tar -x -C "$old" &&
+      "${PSQL[@]}" -d postgres -c "CREATE DATABASE $udb" &&
+      (cd "$old/migrations" && sqitch --quiet deploy "$(sqitch_target "$PORT" "$udb")") >"$WORK/sqitch.log" 2>&1 &&
+      deploy "$PORT" "$udb" >>"$WORK/sqitch.log" 2>&1 && db=$udb dump "$WORK/upgraded.sql" &&
+      diff -u "$WORK/first.sql" "$WORK/upgraded.sql"; then
+      p=$((p + 1)); else
+      f=$((f + 1)); tail -20 "$WORK/sqitch.log"; echo "    migrations: a database deployed at $release and migrated differs from a fresh deploy"; fi
+  done
   tally migrations $p $f
 fi
 
