@@ -113,6 +113,19 @@ void wipe_scratch() noexcept {
   sodium_memzero(b.data(), b.size());
 }
 
+void wipe_scratch(std::string_view opened) noexcept {
+  SecureBuffer &b = scratch();
+  const auto *begin = b.data() + kScratchPlain;
+  const auto *end = b.data() + b.size();
+  const auto *p = reinterpret_cast<const std::uint8_t *>(opened.data());
+  if (p != nullptr && p >= begin && p <= end &&
+      opened.size() <= static_cast<std::size_t>(end - p)) {
+    sodium_memzero(const_cast<std::uint8_t *>(p), opened.size());
+    return;
+  }
+  wipe_scratch();
+}
+
 void ensure_sodium() {
   static const int rc = sodium_init();
   if (rc < 0)

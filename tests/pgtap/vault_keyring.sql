@@ -4,7 +4,7 @@
 -- retired only when unused and then leave the file. Test keyrings are written
 -- to /tmp by the server (mode 600 under its umask) and removed at the end.
 BEGIN;
-SELECT plan(40);
+SELECT plan(43);
 
 -- shell commands run through COPY FROM PROGRAM (their stdout, none, lands
 -- here): COPY TO PROGRAM would race a command that never reads its stdin
@@ -173,6 +173,20 @@ SELECT pg_temp.use_keyring('only2');
 SELECT is(reveal_credential('22222222-2222-2222-2222-222222222222', 'custom'), 'after-rotation-00000004', 'and the new secret reveals');
 SELECT is((SELECT count(*) FROM switchboard.vault_status()), 2::bigint, 'vault_status lists both versions');
 SELECT is((SELECT credentials FROM switchboard.vault_status() WHERE key_version = 2), 4::bigint, 'vault_status counts credentials per version');
+
+-- A backend that verified an old keyring before its version was retired must
+-- still not seal under it: every writer checks the version it sealed under
+-- (the concurrent cases are tests/isolation/specs/vault_retire_race.spec).
+UPDATE switchboard.vault_keys SET retired_at = NULL WHERE version = 1;
+SELECT pg_temp.use_keyring('old');
+SELECT switchboard.vault_check_keyring();
+UPDATE switchboard.vault_keys SET retired_at = now() WHERE version = 1;
+SELECT throws_ok($$SELECT set_credential('22222222-2222-2222-2222-222222222222', 'custom', 'stale-backend-00000006')$$, '55000',
+                 'key version 1 is retired', 'set_credential refuses to seal under a retired version');
+SELECT throws_ok($$SELECT switchboard.vault_store('22222222-2222-2222-2222-222222222222', 'smtp', 'default', 'stale-backend-00000007', '{}', NULL)$$,
+                 '55000', 'key version 1 is retired', 'the legacy migration''s writer refuses too');
+SELECT is((SELECT count(*) FROM org_credentials WHERE key_version = 1), 0::bigint, 'no row was left under the retired version');
+SELECT pg_temp.use_keyring('only2');
 
 DO $$ BEGIN
   EXECUTE format('COPY sh_out FROM PROGRAM %L', format('rm -f /tmp/sbv-test-%s-*.keyring %s/sbv-test.keyring',

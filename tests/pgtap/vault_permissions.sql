@@ -3,7 +3,7 @@
 -- Nobody but service_role/superuser gets plaintext; no API role can read the
 -- envelope column at all, not even of its own org.
 BEGIN;
-SELECT plan(65);
+SELECT plan(68);
 
 CREATE FUNCTION pg_temp.as_member(p_who text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -146,6 +146,23 @@ SELECT is(pg_temp.state_as('owner', $$SELECT switchboard.vault_seal('11111111-11
 SELECT is(pg_temp.state_as('service', $$SELECT switchboard.vault_open('11111111-1111-1111-1111-111111111111', 'custom', 'x', gen_random_uuid(), '\x00')$$), '42501',
           'not even service_role calls the opening primitive directly');
 SELECT is(pg_temp.state_as('service', $$SELECT switchboard.rotate_credentials(10)$$), 'ok', 'service_role rotates');
+
+-- ------------------------------------------------------- reveal reads as its owner would
+-- reveal_credential reads the row without SPI when its owner (the SECURITY
+-- DEFINER user) has SELECT on org_credentials and RLS does not apply to it;
+-- otherwise it runs the query, which enforces both. Owned by a role without
+-- that privilege it fails; owned by one that RLS filters, it finds nothing.
+CREATE ROLE vault_probe_owner NOLOGIN;
+ALTER FUNCTION public.reveal_credential(uuid, text, text) OWNER TO vault_probe_owner;
+SELECT throws_ok($$SELECT reveal_credential('11111111-1111-1111-1111-111111111111', 'twilio')$$, '42501', NULL,
+                 'an owner without SELECT on org_credentials cannot read through reveal_credential');
+GRANT SELECT ON public.org_credentials TO vault_probe_owner;
+GRANT USAGE ON SCHEMA switchboard TO vault_probe_owner;
+SELECT throws_ok($$SELECT reveal_credential('11111111-1111-1111-1111-111111111111', 'twilio')$$, 'P0002', 'credential not found',
+                 'an owner subject to row-level security sees only what the policies let it');
+ALTER FUNCTION public.reveal_credential(uuid, text, text) OWNER TO postgres;
+SELECT is(reveal_credential('11111111-1111-1111-1111-111111111111', 'twilio'), 'seed_twilio_token_northside_0001',
+          'owned by the superuser again, it reveals');
 
 SELECT * FROM finish();
 ROLLBACK;

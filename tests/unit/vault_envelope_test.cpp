@@ -261,6 +261,27 @@ TEST(VaultEnvelope, ScratchOpenIsWipedOnRequest) {
             "scratch-secret");
 }
 
+TEST(VaultEnvelope, ScratchWipeOfAViewClearsExactlyItsBytes) {
+  auto ring = ring_with({1});
+  std::string env = v::seal(ring, binding(), "a-longer-scratch-secret-0001");
+  std::string_view plain =
+      v::open_scratch(ring, binding(), bytes(env), env.size());
+  ASSERT_EQ(plain, "a-longer-scratch-secret-0001");
+  const char *where = plain.data();
+  v::wipe_scratch(plain);
+  EXPECT_EQ(std::string(where, plain.size()), std::string(plain.size(), '\0'));
+  // a shorter secret opened later leaves no tail of the longer one
+  std::string env2 = v::seal(ring, binding(), "short-secret");
+  plain = v::open_scratch(ring, binding(), bytes(env2), env2.size());
+  EXPECT_EQ(plain, "short-secret");
+  v::wipe_scratch(plain);
+  EXPECT_EQ(std::string(where, 28), std::string(28, '\0'));
+  // a view outside the scratch wipes all of it
+  plain = v::open_scratch(ring, binding(), bytes(env), env.size());
+  v::wipe_scratch(std::string_view("not in the scratch"));
+  EXPECT_EQ(std::string(where, 28), std::string(28, '\0'));
+}
+
 TEST(VaultKdf, CachedOrgKeysEqualFreshDerivations) {
   auto ring = ring_with({1, 2});
   for (std::uint8_t org = 0; org < 40; ++org) // more orgs than some slots

@@ -192,6 +192,9 @@ std::string seal(const Keyring &ring, const Binding &binding,
 std::string_view open_scratch(const Keyring &ring, const Binding &binding,
                               const std::uint8_t *envelope, std::size_t len);
 void wipe_scratch() noexcept;
+// Wipes only the bytes of a view open_scratch returned (a hot path need not
+// clear the whole 16 KiB); a view that is not in the scratch wipes it all.
+void wipe_scratch(std::string_view opened) noexcept;
 // Opens an envelope; the plaintext lives in locked memory.
 SecureBuffer open(const Keyring &ring, const Binding &binding,
                   const std::uint8_t *envelope, std::size_t len);

@@ -12,7 +12,19 @@
 #include "boundary.hpp"
 
 extern "C" {
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_index.h"
 #include "catalog/namespace.h"
+#include "executor/tuptable.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -271,10 +283,10 @@ Datum open_to_text(const v::Keyring &ring, const v::Binding &binding,
           plain.data(), static_cast<int>(plain.size())));
     });
   } catch (...) {
-    v::wipe_scratch();
+    v::wipe_scratch(plain);
     throw;
   }
-  v::wipe_scratch();
+  v::wipe_scratch(plain);
   return out;
 }
 
@@ -456,6 +468,150 @@ CredentialRow fetch_credential(Datum org, Datum provider, Datum label) {
   return row;
 }
 
+// The hot path of reveal_credential: one probe of the unique index
+// org_credentials_one_per_label (org_id, provider, label) and one heap fetch
+// under the statement's snapshot, as the kept SPI plan would do, without SPI
+// or the executor. The table and index OIDs and the attribute numbers are
+// looked up once per backend and forgotten on any relcache invalidation of
+// either. It runs only where the plan would see exactly the same rows: the
+// function's owner (the current user of the SECURITY DEFINER call) has SELECT
+// on the table and row-level security does not apply to it; anything else
+// (or a table that no longer looks as expected) takes the SPI path.
+struct DirectScan {
+  bool looked_up = false;
+  Oid rel = InvalidOid;
+  Oid index = InvalidOid;
+  AttrNumber att_org = 0, att_provider = 0, att_label = 0, att_id = 0,
+             att_secret = 0;
+};
+DirectScan direct;
+bool direct_callback = false;
+
+void direct_invalidate(Datum, Oid relid) {
+  if (relid == InvalidOid || relid == direct.rel || relid == direct.index)
+    direct.looked_up = false;
+}
+
+// Runs under pg_call (may elog); plain C data only.
+void direct_lookup() {
+  if (!direct_callback) {
+    CacheRegisterRelcacheCallback(direct_invalidate, (Datum)0);
+    direct_callback = true;
+  }
+  direct = DirectScan{};
+  Oid ns = get_namespace_oid("public", true);
+  if (OidIsValid(ns)) {
+    direct.rel = get_relname_relid("org_credentials", ns);
+    direct.index = get_relname_relid("org_credentials_one_per_label", ns);
+  }
+  if (OidIsValid(direct.rel)) {
+    direct.att_org = get_attnum(direct.rel, "org_id");
+    direct.att_provider = get_attnum(direct.rel, "provider");
+    direct.att_label = get_attnum(direct.rel, "label");
+    direct.att_id = get_attnum(direct.rel, "id");
+    direct.att_secret = get_attnum(direct.rel, "secret");
+  }
+  direct.looked_up = true;
+}
+
+// The envelope is ciphertext (nothing to wipe); one buffer per backend. A
+// stored envelope longer than the buffer cannot pass the table's CHECK; were
+// one there, only its head is copied and the parser rejects its length.
+std::uint8_t direct_envelope[v::kMaxEnvelopeBytes + 1];
+
+enum class Direct { kNotApplicable, kNotFound, kFound };
+
+// Runs under pg_call. On kFound: *id, *has_envelope, *env_len (the true
+// length; min(len, sizeof direct_envelope) bytes are in direct_envelope).
+Direct direct_fetch(Datum org, Datum provider, Datum label, pg_uuid_t *id,
+                    bool *has_envelope, std::size_t *env_len) {
+  if (!direct.looked_up)
+    direct_lookup();
+  if (!OidIsValid(direct.rel) || !OidIsValid(direct.index) ||
+      direct.att_org <= 0 || direct.att_provider <= 0 ||
+      direct.att_label <= 0 || direct.att_id <= 0 || direct.att_secret <= 0 ||
+      !ActiveSnapshotSet())
+    return Direct::kNotApplicable;
+  if (pg_class_aclcheck(direct.rel, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+      check_enable_rls(direct.rel, InvalidOid, true) == RLS_ENABLED)
+    return Direct::kNotApplicable;
+  // the lock accepts pending invalidations: a table or index dropped (and
+  // perhaps recreated) since the lookup is noticed here and the SPI path,
+  // which plans afresh, serves this call
+  Relation heap = try_table_open(direct.rel, AccessShareLock);
+  if (heap == nullptr) {
+    direct.looked_up = false;
+    return Direct::kNotApplicable;
+  }
+  if (!direct.looked_up) {
+    table_close(heap, AccessShareLock);
+    return Direct::kNotApplicable;
+  }
+  Relation irel = index_open(direct.index, AccessShareLock);
+  Form_pg_index ix = irel->rd_index;
+  TupleDesc hdesc = RelationGetDescr(heap);
+  bool usable =
+      ix->indrelid == direct.rel && ix->indisvalid && ix->indisunique &&
+      irel->rd_rel->relam == BTREE_AM_OID && ix->indnkeyatts == 3 &&
+      RelationGetIndexExpressions(irel) == NIL &&
+      RelationGetIndexPredicate(irel) == NIL &&
+      ix->indkey.values[0] == direct.att_org &&
+      ix->indkey.values[1] == direct.att_provider &&
+      ix->indkey.values[2] == direct.att_label &&
+      TupleDescAttr(hdesc, direct.att_org - 1)->atttypid == UUIDOID &&
+      TupleDescAttr(hdesc, direct.att_provider - 1)->atttypid == TEXTOID &&
+      TupleDescAttr(hdesc, direct.att_label - 1)->atttypid == TEXTOID &&
+      TupleDescAttr(hdesc, direct.att_id - 1)->atttypid == UUIDOID &&
+      TupleDescAttr(hdesc, direct.att_secret - 1)->atttypid == BYTEAOID &&
+      irel->rd_opcintype[0] == UUIDOID && irel->rd_opcintype[1] == TEXTOID &&
+      irel->rd_opcintype[2] == TEXTOID &&
+      // the query compares under the columns' collations
+      irel->rd_indcollation[1] ==
+          TupleDescAttr(hdesc, direct.att_provider - 1)->attcollation &&
+      irel->rd_indcollation[2] ==
+          TupleDescAttr(hdesc, direct.att_label - 1)->attcollation;
+  if (!usable) {
+    index_close(irel, AccessShareLock);
+    table_close(heap, AccessShareLock);
+    return Direct::kNotApplicable;
+  }
+  ScanKeyData keys[3];
+  ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid,
+                         irel->rd_indcollation[0], F_UUID_EQ, org);
+  ScanKeyEntryInitialize(&keys[1], 0, 2, BTEqualStrategyNumber, InvalidOid,
+                         irel->rd_indcollation[1], F_TEXTEQ, provider);
+  ScanKeyEntryInitialize(&keys[2], 0, 3, BTEqualStrategyNumber, InvalidOid,
+                         irel->rd_indcollation[2], F_TEXTEQ, label);
+  IndexScanDesc scan = index_beginscan(heap, irel, GetActiveSnapshot(), 3, 0);
+  index_rescan(scan, keys, 3, nullptr, 0);
+  TupleTableSlot *slot = table_slot_create(heap, nullptr);
+  Direct result = Direct::kNotFound;
+  if (index_getnext_slot(scan, ForwardScanDirection, slot)) {
+    bool isnull = true;
+    Datum d = slot_getattr(slot, direct.att_id, &isnull);
+    if (!isnull) {
+      *id = *DatumGetUUIDP(d);
+      result = Direct::kFound;
+      Datum e = slot_getattr(slot, direct.att_secret, &isnull);
+      *has_envelope = !isnull;
+      if (!isnull) {
+        bytea *b = DatumGetByteaPP(e);
+        Size n = VARSIZE_ANY_EXHDR(b);
+        *env_len = n;
+        memcpy(direct_envelope, VARDATA_ANY(b),
+               n < sizeof direct_envelope ? n : sizeof direct_envelope);
+        if (reinterpret_cast<Pointer>(b) != DatumGetPointer(e))
+          pfree(b);
+      }
+    }
+  }
+  ExecDropSingleTupleTableSlot(slot);
+  index_endscan(scan);
+  index_close(irel, NoLock);
+  table_close(heap, NoLock);
+  return result;
+}
+
 // Raises the error the PL/pgSQL version raised for a NULL, unknown or
 // malformed provider or label (switchboard.vault_check_names); returns when
 // the names are valid.
@@ -493,35 +649,62 @@ SWITCHBOARD_FUNCTION(sb_vault_reveal_credential) {
   if (PG_ARGISNULL(0))
     throw Error(switchboard::sqlstate::kInvalidParameter,
                 "p_org_id is required for service_role callers");
-  std::string provider;
-  if (!PG_ARGISNULL(1))
-    provider = switchboard::pg::text_arg(fcinfo, 1);
-  std::string label = PG_ARGISNULL(2) ? std::string("default")
-                                      : switchboard::pg::text_arg(fcinfo, 2);
-  CredentialRow row;
-  if (!PG_ARGISNULL(1))
-    row = fetch_credential(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1),
-                           PG_ARGISNULL(2) ? switchboard::pg::text_datum(label)
-                                           : PG_GETARG_DATUM(2));
-  if (!row.found) {
+  // provider and label as views of the (detoasted) arguments: no copies
+  std::string_view provider, label("default");
+  Datum label_datum = (Datum)0;
+  switchboard::pg::pg_call([&] {
+    if (!PG_ARGISNULL(1)) {
+      text *t = PG_GETARG_TEXT_PP(1);
+      provider = std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+    }
+    if (PG_ARGISNULL(2)) {
+      label_datum = PointerGetDatum(cstring_to_text("default"));
+    } else {
+      text *t = PG_GETARG_TEXT_PP(2);
+      label = std::string_view(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+      label_datum = PointerGetDatum(t);
+    }
+  });
+  bool found = false, has_envelope = false;
+  v::Binding binding;
+  const std::uint8_t *env = nullptr;
+  std::size_t env_len = 0;
+  CredentialRow row; // the SPI path's copy, when it is taken
+  if (!PG_ARGISNULL(1)) {
+    pg_uuid_t id{};
+    Direct d = switchboard::pg::pg_call([&] {
+      return direct_fetch(PG_GETARG_DATUM(0),
+                          PointerGetDatum(PG_GETARG_TEXT_PP(1)), label_datum,
+                          &id, &has_envelope, &env_len);
+    });
+    if (d == Direct::kNotApplicable) {
+      row =
+          fetch_credential(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), label_datum);
+      found = row.found;
+      has_envelope = row.has_envelope;
+      binding.row = row.id;
+      env = reinterpret_cast<const std::uint8_t *>(row.envelope.data());
+      env_len = row.envelope.size();
+    } else {
+      found = d == Direct::kFound;
+      memcpy(binding.row.data(), id.data, binding.row.size());
+      env = direct_envelope;
+    }
+  }
+  if (!found) {
     // say why: a bad provider or label (22004/22023), else not found
     check_names(fcinfo);
     throw Error(switchboard::sqlstate::kNotFound, "credential not found",
-                "the org has no " + provider + " credential labelled " + label);
+                "the org has no " + std::string(provider) +
+                    " credential labelled " + std::string(label));
   }
-  if (!row.has_envelope)
+  if (!has_envelope)
     throw Error(switchboard::sqlstate::kNullValueNotAllowed,
                 "envelope must not be null");
-  if (!row.has_envelope)
-    throw Error(switchboard::sqlstate::kNullValueNotAllowed,
-                "envelope must not be null");
-  v::Binding binding;
   memcpy(binding.org.data(), PG_GETARG_UUID_P(0)->data, binding.org.size());
   binding.provider = provider;
   binding.label = label;
-  binding.row = row.id;
-  const auto *env = reinterpret_cast<const std::uint8_t *>(row.envelope.data());
-  v::parse_envelope_or_throw(env, row.envelope.size());
+  v::parse_envelope_or_throw(env, env_len);
   const v::Keyring &ring = keyring(true);
-  return open_to_text(ring, binding, env, row.envelope.size());
+  return open_to_text(ring, binding, env, env_len);
 }
