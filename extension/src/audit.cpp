@@ -19,14 +19,18 @@ namespace {
 }
 
 void put_u32(std::string &out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((v >> shift) & 0xff));
+  char b[4];
+  for (int i = 0; i < 4; ++i)
+    b[i] = static_cast<char>((v >> (24 - 8 * i)) & 0xff);
+  out.append(b, 4);
 }
 
 void put_i64(std::string &out, std::int64_t v) {
   auto u = static_cast<std::uint64_t>(v);
-  for (int shift = 56; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((u >> shift) & 0xff));
+  char b[8];
+  for (int i = 0; i < 8; ++i)
+    b[i] = static_cast<char>((u >> (56 - 8 * i)) & 0xff);
+  out.append(b, 8);
 }
 
 void put_len_bytes(std::string &out, char tag, std::string_view bytes) {
@@ -417,11 +421,70 @@ std::string canonical_json(std::string_view json) {
   return out;
 }
 
-std::string canonical_entry(const Entry &e) {
-  std::string out;
-  out.reserve(128 + e.table_name.size() +
-              (e.old_values ? e.old_values->size() : 0) +
-              (e.new_values ? e.new_values->size() : 0));
+std::size_t canon::decimal(std::string_view n, char *out) noexcept {
+  std::size_t i = 0, o = 0;
+  bool negative = false;
+  if (i < n.size() && n[i] == '-') {
+    negative = true;
+    ++i;
+  }
+  std::size_t int_start = i;
+  while (i < n.size() && is_digit(n[i]))
+    ++i;
+  std::size_t int_end = i;
+  if (int_end == int_start || (int_end - int_start > 1 && n[int_start] == '0'))
+    return 0;
+  std::size_t frac_start = i, frac_end = i;
+  if (i < n.size() && n[i] == '.') {
+    frac_start = ++i;
+    while (i < n.size() && is_digit(n[i]))
+      ++i;
+    frac_end = i;
+    if (frac_end == frac_start)
+      return 0;
+  }
+  if (i != n.size())
+    return 0;
+  // the digits are int part then fraction part; find the first and last
+  // non-zero digit across both
+  auto digit_at = [&](std::size_t k) {
+    std::size_t nint = int_end - int_start;
+    return k < nint ? n[int_start + k] : n[frac_start + (k - nint)];
+  };
+  std::size_t ndigits = (int_end - int_start) + (frac_end - frac_start);
+  std::size_t first = 0;
+  while (first < ndigits && digit_at(first) == '0')
+    ++first;
+  if (first == ndigits) {
+    out[0] = '0';
+    return 1;
+  }
+  std::size_t last = ndigits - 1;
+  while (digit_at(last) == '0')
+    --last;
+  std::int64_t exp = -static_cast<std::int64_t>(frac_end - frac_start) +
+                     static_cast<std::int64_t>(ndigits - 1 - last);
+  if (negative)
+    out[o++] = '-';
+  for (std::size_t k = first; k <= last; ++k)
+    out[o++] = digit_at(k);
+  out[o++] = 'e';
+  char tmp[24];
+  std::size_t t = 0;
+  std::uint64_t mag = exp < 0 ? static_cast<std::uint64_t>(-exp)
+                              : static_cast<std::uint64_t>(exp);
+  do {
+    tmp[t++] = static_cast<char>('0' + mag % 10);
+    mag /= 10;
+  } while (mag != 0);
+  if (exp < 0)
+    out[o++] = '-';
+  while (t > 0)
+    out[o++] = tmp[--t];
+  return o;
+}
+
+void append_canonical_entry(std::string &out, const Entry &e) {
   out.append("SBAUDIT\x01", 8);
   auto uuid = [&](const Uuid16 &u) {
     out.push_back('U');
@@ -441,6 +504,10 @@ std::string canonical_entry(const Entry &e) {
   auto opt_json = [&](const std::optional<std::string_view> &j) {
     if (!j) {
       out.push_back('N');
+      return;
+    }
+    if (e.json_is_canonical) {
+      put_len_bytes(out, 'J', *j);
       return;
     }
     // encoded in place; its length patched in after
@@ -476,6 +543,14 @@ std::string canonical_entry(const Entry &e) {
     out.push_back('N');
   integer(e.txid);
   integer(e.created_at_us);
+}
+
+std::string canonical_entry(const Entry &e) {
+  std::string out;
+  out.reserve(128 + e.table_name.size() +
+              (e.old_values ? e.old_values->size() : 0) +
+              (e.new_values ? e.new_values->size() : 0));
+  append_canonical_entry(out, e);
   return out;
 }
 
@@ -494,7 +569,16 @@ Hash chain_hash(const Hash &prev, std::string_view canonical) {
 }
 
 Hash entry_hash(const Hash &prev, const Entry &e) {
-  return chain_hash(prev, canonical_entry(e));
+  // one buffer per thread, reused: no allocation per entry once it has grown
+  thread_local std::string scratch;
+  scratch.clear();
+  append_canonical_entry(scratch, e);
+  Hash h = chain_hash(prev, scratch);
+  if (scratch.capacity() > (std::size_t{1} << 20)) {
+    scratch.clear();
+    scratch.shrink_to_fit(); // do not keep a huge entry's buffer
+  }
+  return h;
 }
 
 std::string to_hex(const Hash &h) {

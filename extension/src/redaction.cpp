@@ -20,6 +20,9 @@
 namespace switchboard {
 namespace redaction {
 
+// The matcher the calling thread's latest find_spans used (last_match_path).
+thread_local MatchPath tls_last_path = MatchPath::Fast;
+
 namespace {
 
 constexpr const char *kEntityNames[kEntityCount] = {
@@ -220,14 +223,19 @@ public:
       compiled_ = compiled_ && re->ok();
   }
 
-  // Indices of the patterns that occur in text; throws on DFA failure.
-  std::vector<int> prefilter(std::string_view text) const {
+  // Throws when the set did not compile.
+  void check() const {
     if (!compiled_)
       // RE2::Set::Compile runs a trial DFA search and fails when the DFA
       // has no room: the same condition as kOutOfMemory at match time.
       throw Error(sqlstate::kOutOfMemory,
                   "redaction failed: regular expression DFA out of memory",
                   "the pattern set does not fit in the RE2 memory budget");
+  }
+
+  // Indices of the patterns that occur in text; throws on DFA failure.
+  std::vector<int> prefilter(std::string_view text) const {
+    check();
     std::vector<int> hits;
     RE2::Set::ErrorInfo info{};
     const bool any =
@@ -512,8 +520,257 @@ struct Candidate {
   float score;
 };
 
+// Indices into kPatterns used by the fast path's candidate rules.
+enum : int {
+  kSsnDashed = 0,
+  kSsnBare = 1,
+  kLastFourSsn = 2,
+  kLastFourCard = 3,
+  kCardP = 4,
+  kPhoneP = 5,
+  kPhoneBare = 6,
+  kEmailWritten = 7,
+  kEmailSpelled = 8,
+  kDateMdy = 9,
+  kDateYmd = 10,
+  kDateMonthFirst = 11,
+  kDateDayFirst = 12,
+  kDateCompactP = 13,
+  kMrnP = 14,
+  kNpiP = 15,
+  kAddressP = 16,
+  kZipContext = 17,
+  kZipState = 18,
+  kIpv4 = 19,
+  kIpv6 = 20,
+  kUrlP = 21,
+  kAccountP = 22,
+  kMbi = 23,
+  kAbaP = 24,
+  kIcdDotted = 25,
+  kIcdBare = 26,
+};
+static_assert(kPatternCount == 27,
+              "fast-path candidate rules cover 27 patterns");
+
+// Inputs up to this size take the fast path; larger ones (rare: transcripts
+// are a few kB) keep the whole-text RE2::Set pass, whose DFA reports
+// out-of-memory on pathological input.
+constexpr std::size_t kFastPathMaxBytes = 256u << 10;
+
+// Byte classes of the fast path. Word characters are RE2's \b ones.
+enum : std::uint8_t {
+  kDigit = 1,
+  kLetter = 2,
+  kWord = 4,
+  kHex = 8,
+  kUpper = 16
+};
+struct ByteClasses {
+  std::uint8_t c[256];
+  constexpr ByteClasses() : c() {
+    for (int i = '0'; i <= '9'; ++i)
+      c[i] = kDigit | kWord | kHex;
+    for (int i = 'a'; i <= 'z'; ++i)
+      c[i] = kLetter | kWord | ((i <= 'f') ? kHex : 0);
+    for (int i = 'A'; i <= 'Z'; ++i)
+      c[i] = kLetter | kWord | kUpper | ((i <= 'F') ? kHex : 0);
+    c[static_cast<int>('_')] = kWord;
+  }
+};
+constexpr ByteClasses kClasses;
+inline std::uint8_t cls(unsigned char c) { return kClasses.c[c]; }
+
+// The fast path's rules are ASCII rules. RE2's case folding maps exactly two
+// non-ASCII characters onto ASCII letters: U+017F (long s) and U+212A
+// (Kelvin sign). A text holding either takes the reference path.
+bool fast_path_ok(std::string_view t) {
+  if (t.size() > kFastPathMaxBytes)
+    return false;
+  const unsigned char *s = reinterpret_cast<const unsigned char *>(t.data());
+  const std::size_t n = t.size();
+  std::uint64_t any = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s + i, 8);
+    any |= w;
+  }
+  for (; i < n; ++i)
+    any |= s[i];
+  if ((any & 0x8080808080808080ull) == 0)
+    return true;
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    if (s[i] == 0xC5 && s[i + 1] == 0xBF)
+      return false;
+    if (s[i] == 0xE2 && s[i + 1] == 0x84 && i + 2 < n && s[i + 2] == 0xAA)
+      return false;
+  }
+  return true;
+}
+
+constexpr std::uint32_t bit(int i) { return 1u << i; }
+
+// Keyword patterns: the word a match of them starts with, lower-cased, and
+// how many letters may follow it inside the same word ("mrnab12345" is an
+// MRN: the number may start with up to three letters), and how far after
+// the match start its first digit can be (the longest prefix, "last four
+// digits of your social security number are: ", is 54 bytes).
+struct Keyword {
+  std::string_view word;
+  std::uint8_t extra;
+  std::uint8_t reach;
+  std::uint32_t mask;
+};
+const Keyword kKeywords[] = {
+    {"last", 0, 64, bit(kLastFourSsn) | bit(kLastFourCard)},
+    {"jan", 0, 16, bit(kDateMonthFirst)},
+    {"january", 0, 16, bit(kDateMonthFirst)},
+    {"feb", 0, 16, bit(kDateMonthFirst)},
+    {"february", 0, 16, bit(kDateMonthFirst)},
+    {"mar", 0, 16, bit(kDateMonthFirst)},
+    {"march", 0, 16, bit(kDateMonthFirst)},
+    {"apr", 0, 16, bit(kDateMonthFirst)},
+    {"april", 0, 16, bit(kDateMonthFirst)},
+    {"may", 0, 16, bit(kDateMonthFirst)},
+    {"jun", 0, 16, bit(kDateMonthFirst)},
+    {"june", 0, 16, bit(kDateMonthFirst)},
+    {"jul", 0, 16, bit(kDateMonthFirst)},
+    {"july", 0, 16, bit(kDateMonthFirst)},
+    {"aug", 0, 16, bit(kDateMonthFirst)},
+    {"august", 0, 16, bit(kDateMonthFirst)},
+    {"sep", 0, 16, bit(kDateMonthFirst)},
+    {"sept", 0, 16, bit(kDateMonthFirst)},
+    {"september", 0, 16, bit(kDateMonthFirst)},
+    {"oct", 0, 16, bit(kDateMonthFirst)},
+    {"october", 0, 16, bit(kDateMonthFirst)},
+    {"nov", 0, 16, bit(kDateMonthFirst)},
+    {"november", 0, 16, bit(kDateMonthFirst)},
+    {"dec", 0, 16, bit(kDateMonthFirst)},
+    {"december", 0, 16, bit(kDateMonthFirst)},
+    {"mrn", 3, 40, bit(kMrnP)},
+    {"medical", 0, 40, bit(kMrnP)},
+    {"chart", 3, 40, bit(kMrnP)},
+    {"patient", 0, 40, bit(kMrnP)},
+    {"zip", 0, 24, bit(kZipContext)},
+    {"zipcode", 0, 24, bit(kZipContext)},
+    {"postal", 0, 24, bit(kZipContext)},
+    {"account", 3, 40, bit(kAccountP)},
+    {"acct", 3, 40, bit(kAccountP)},
+    {"member", 3, 40, bit(kAccountP)},
+    {"membership", 3, 40, bit(kAccountP)},
+    {"subscriber", 3, 40, bit(kAccountP)},
+    {"policy", 3, 40, bit(kAccountP)},
+    {"insurance", 3, 40, bit(kAccountP)},
+    {"health", 0, 40, bit(kAccountP)},
+    {"plan", 3, 40, bit(kAccountP)},
+    {"group", 3, 40, bit(kAccountP)},
+    {"medicaid", 3, 40, bit(kAccountP)},
+    {"medicare", 3, 40, bit(kAccountP)},
+    {"beneficiary", 3, 40, bit(kAccountP)},
+    {"routing", 0, 24, bit(kAbaP)},
+    {"aba", 0, 24, bit(kAbaP)},
+    {"transit", 0, 24, bit(kAbaP)},
+};
+
+inline bool same(const char *a, const char *b, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i])
+      return false;
+  return true;
+}
+
+// Keywords by their first two letters, with the word lengths they allow.
+struct KeywordIndex {
+  static constexpr std::size_t kCount = sizeof kKeywords / sizeof kKeywords[0];
+  std::uint32_t lens[26 * 26] = {};
+  std::uint8_t begin[26 * 26 + 1] = {};
+  std::uint8_t order[kCount] = {};
+  KeywordIndex() {
+    std::size_t at = 0;
+    for (std::size_t k2 = 0; k2 < 26 * 26; ++k2) {
+      begin[k2] = static_cast<std::uint8_t>(at);
+      for (std::size_t k = 0; k < kCount; ++k) {
+        const Keyword &kw = kKeywords[k];
+        if (static_cast<std::size_t>(kw.word[0] - 'a') * 26 +
+                static_cast<std::size_t>(kw.word[1] - 'a') !=
+            k2)
+          continue;
+        order[at++] = static_cast<std::uint8_t>(k);
+        for (std::size_t l = kw.word.size(); l <= kw.word.size() + kw.extra;
+             ++l)
+          lens[k2] |= 1u << l;
+      }
+    }
+    begin[26 * 26] = static_cast<std::uint8_t>(at);
+  }
+  // Slot of a word starting with lower-case letters a, b; -1 if none.
+  static int slot(char a, char b) {
+    if (a < 'a' || a > 'z' || b < 'a' || b > 'z')
+      return -1;
+    return (a - 'a') * 26 + (b - 'a');
+  }
+  // Some keyword can start a word of m letters beginning with a, b.
+  bool maybe(char a, char b, std::size_t m) const {
+    const int k2 = slot(a, b);
+    return k2 >= 0 && m < 32 && (lens[k2] & (1u << m)) != 0;
+  }
+};
+const KeywordIndex kKeywordIndex;
+
+// Keyword patterns whose keyword starts the lower-cased word w (m letters)
+// and whose first digit can be digit_at bytes after it.
+std::uint32_t keyword_patterns(const char *w, std::size_t m,
+                               std::size_t digit_at) {
+  if (m < 3 || !kKeywordIndex.maybe(w[0], w[1], m))
+    return 0;
+  const int k2 = KeywordIndex::slot(w[0], w[1]);
+  std::uint32_t mask = 0;
+  for (std::size_t x = kKeywordIndex.begin[k2]; x < kKeywordIndex.begin[k2 + 1];
+       ++x) {
+    const Keyword &k = kKeywords[kKeywordIndex.order[x]];
+    const std::size_t len = k.word.size();
+    if (m >= len && m <= len + k.extra && digit_at < k.reach &&
+        same(k.word.data(), w, len))
+      mask |= k.mask;
+  }
+  return mask;
+}
+
+// Street suffixes of the address pattern.
+bool street_suffix(const char *w, std::size_t m) {
+  static constexpr std::string_view kSuffixes[] = {
+      "street",    "st",      "avenue", "ave",     "road",  "rd",
+      "boulevard", "blvd",    "lane",   "ln",      "drive", "dr",
+      "court",     "ct",      "way",    "place",   "pl",    "terrace",
+      "circle",    "parkway", "pkwy",   "highway", "hwy"};
+  for (std::string_view x : kSuffixes)
+    if (x.size() == m && same(x.data(), w, m))
+      return true;
+  return false;
+}
+
 // Findings merged in original coordinates (normalised range kept for the
 // canonical value used by HMAC tokens and mask_last4).
+//
+// Two equivalent ways to find the raw matches (before validation, scores
+// and merging), giving the same candidates in the same order:
+//  - reference: an RE2::Set over the whole normalised text says which
+//    patterns occur; e-mail and URL patterns are scanned over the whole
+//    text; the locator (all other patterns as one alternation) walks every
+//    position where one of them matches and the occurring patterns are tried
+//    there, anchored, each skipping positions inside its previous match.
+//  - fast: one byte-level pass finds, for each pattern, a superset of the
+//    positions where a match of it can start (every other pattern starts at
+//    the start of a word, '+' or '('; cheap necessary conditions on the
+//    digit run or keyword there, e.g. SSN "3 digits then '-' or ' '"), and
+//    the pattern is tried there, anchored, with the same skipping rule. The
+//    patterns a position is tried with come in index order, so candidates
+//    arrive in the reference's (position, pattern) order. E-mail and URL
+//    patterns are scanned only inside windows that contain every match they
+//    can have ('@' runs of e-mail characters; runs without white space from
+//    an "http"/"www" word). Equal outputs are checked over the synthetic
+//    corpus and random inputs by RedactionFastPath tests and the fuzzer.
 std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
                                  const Options &options) {
   if (text.size() > options.max_bytes)
@@ -523,19 +780,15 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
         "input is " + std::to_string(text.size()) + " bytes, limit " +
             std::to_string(options.max_bytes));
   const Recognizer &rec = recognizer(options.max_mem);
-  spoken::Normalized norm = spoken::normalize(text);
+  spoken::Normalized norm = spoken::normalize(text, false);
   const std::string_view nt = norm.changed ? std::string_view(norm.text) : text;
 
   std::vector<Candidate> found;
   if (nt.empty())
     return found;
-  // Patterns the set saw (and the policy wants); only these are tried.
-  std::vector<int> located, scans;
-  for (int idx : rec.prefilter(nt))
-    if (policy[kPatterns[idx].entity].enabled)
-      (scanned(kPatterns[idx]) ? scans : located).push_back(idx);
   const re2::StringPiece sp(nt.data(), nt.size());
   re2::StringPiece groups[2];
+  std::vector<Candidate> *sink = &found;
   // A match of pattern p: validate, score, keep.
   auto consider = [&](const PatternDef &p) {
     const re2::StringPiece g = groups[p.group];
@@ -553,49 +806,340 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
     score = std::min(1.0f, std::max(0.0f, score));
     if (score + 1e-4f < policy[p.entity].threshold)
       return;
-    found.push_back(
+    sink->push_back(
         Candidate{p.entity, b, e, norm.orig_begin(b), norm.orig_end(e), score});
   };
   auto match_end = [&] {
     return static_cast<std::size_t>(groups[0].data() - nt.data()) +
            groups[0].size();
   };
-  for (int idx : scans) {
+  // Every match of scanned pattern idx inside [from, to), leftmost first,
+  // resuming after each.
+  auto scan = [&](int idx, std::size_t from, std::size_t to) {
     const PatternDef &p = kPatterns[idx];
-    std::size_t pos = 0;
-    while (pos < nt.size() &&
-           rec.re(idx).Match(sp, pos, nt.size(), RE2::UNANCHORED, groups,
-                             p.group + 1)) {
+    std::size_t pos = from;
+    while (pos < to && rec.re(idx).Match(sp, pos, to, RE2::UNANCHORED, groups,
+                                         p.group + 1)) {
       pos = std::max(match_end(), pos + 1);
       consider(p);
     }
-  }
-  if (!located.empty()) {
-    // The locator's leftmost match is the next position where one of the
-    // patterns matches; each active pattern is tried there, anchored. A
-    // pattern is not tried again inside its own previous match.
-    std::vector<std::size_t> next(located.size(), 0);
-    std::size_t pos = 0;
-    while (pos < nt.size() && rec.locator().Match(sp, pos, nt.size(),
-                                                  RE2::UNANCHORED, groups, 1)) {
-      const std::size_t at =
-          static_cast<std::size_t>(groups[0].data() - nt.data());
-      for (std::size_t k = 0; k < located.size(); ++k) {
-        if (at < next[k])
+  };
+
+  const bool reference = options.reference_path || !fast_path_ok(nt);
+  tls_last_path = reference ? MatchPath::Reference : MatchPath::Fast;
+  if (reference) {
+    // Patterns the set saw (and the policy wants); only these are tried.
+    std::vector<int> located, scans;
+    for (int idx : rec.prefilter(nt))
+      if (policy[kPatterns[idx].entity].enabled)
+        (scanned(kPatterns[idx]) ? scans : located).push_back(idx);
+    for (int idx : scans)
+      scan(idx, 0, nt.size());
+    if (!located.empty()) {
+      // The locator's leftmost match is the next position where one of the
+      // patterns matches; each active pattern is tried there, anchored. A
+      // pattern is not tried again inside its own previous match.
+      std::vector<std::size_t> next(located.size(), 0);
+      std::size_t pos = 0;
+      while (
+          pos < nt.size() &&
+          rec.locator().Match(sp, pos, nt.size(), RE2::UNANCHORED, groups, 1)) {
+        const std::size_t at =
+            static_cast<std::size_t>(groups[0].data() - nt.data());
+        for (std::size_t k = 0; k < located.size(); ++k) {
+          if (at < next[k])
+            continue;
+          const PatternDef &p = kPatterns[located[k]];
+          if (!rec.re(located[k])
+                   .Match(sp, at, nt.size(), RE2::ANCHOR_START, groups,
+                          p.group + 1))
+            continue;
+          next[k] = match_end();
+          consider(p);
+        }
+        pos = at + 1;
+        while (pos < nt.size() &&
+               (static_cast<unsigned char>(nt[pos]) & 0xC0) == 0x80)
+          ++pos;
+      }
+    }
+  } else {
+    rec.check();
+    const unsigned char *s = reinterpret_cast<const unsigned char *>(nt.data());
+    const std::size_t n = nt.size();
+    auto at = [&](std::size_t i) -> unsigned char { return i < n ? s[i] : 0; };
+    // Patterns the policy wants.
+    std::uint32_t enabled = 0;
+    for (std::size_t k = 0; k < kPatternCount; ++k)
+      if (policy[kPatterns[k].entity].enabled)
+        enabled |= bit(static_cast<int>(k));
+    std::size_t next[kPatternCount] = {};
+    std::vector<Candidate> located;
+    located.reserve(32);
+    found.reserve(32);
+    sink = &located;
+    std::vector<std::uint32_t> url_starts, ats;
+    bool spelled_dot = false;
+    std::size_t next_digit = 0; // first digit at or after the current word
+    // Tries the patterns in mask at position p, in index order.
+    auto try_at = [&](std::size_t p, std::uint32_t mask) {
+      mask &= enabled;
+      while (mask != 0) {
+        const int k = __builtin_ctz(mask);
+        mask &= mask - 1;
+        if (p < next[k])
           continue;
-        const PatternDef &p = kPatterns[located[k]];
-        if (!rec.re(located[k])
-                 .Match(sp, at, nt.size(), RE2::ANCHOR_START, groups,
-                        p.group + 1))
+        const PatternDef &pd = kPatterns[k];
+        if (!rec.re(k).Match(sp, p, n, RE2::ANCHOR_START, groups, pd.group + 1))
           continue;
         next[k] = match_end();
-        consider(p);
+        consider(pd);
       }
-      pos = at + 1;
-      while (pos < nt.size() &&
-             (static_cast<unsigned char>(nt[pos]) & 0xC0) == 0x80)
-        ++pos;
+    };
+    // Length of the run of digits at r.
+    auto digit_run = [&](std::size_t r) {
+      std::size_t e = r;
+      while (e < n && (cls(s[e]) & kDigit))
+        ++e;
+      return e - r;
+    };
+    // The run of letters at r, lower-cased into w (the first 15 letters: a
+    // longer word is no keyword, suffix or month); returns its length.
+    auto lower_word = [&](std::size_t r, char(&w)[16]) {
+      std::size_t e = r;
+      while (e < n && (cls(s[e]) & kLetter)) {
+        if (e - r < 15)
+          w[e - r] = static_cast<char>(s[e] | 0x20);
+        ++e;
+      }
+      return e - r;
+    };
+    std::size_t i = 0;
+    while (i < n) {
+      const unsigned char c = s[i];
+      const std::uint8_t k = cls(c);
+      if ((k & kWord) == 0) {
+        if (c == '+')
+          try_at(i, at(i + 1) == '1' ? bit(kPhoneP) | bit(kPhoneBare) : 0);
+        else if (c == '(')
+          try_at(i, (cls(at(i + 1)) & kDigit) ? bit(kPhoneP) : 0);
+        else if (c == '@')
+          ats.push_back(static_cast<std::uint32_t>(i));
+        ++i;
+        continue;
+      }
+      // The start of a word (RE2's \b): every other pattern starts here.
+      const std::size_t p = i;
+      std::uint32_t mask = 0;
+      {
+        // IPv6: hex groups of 1-4 and colons, with "::" or 7 colons.
+        std::size_t h = p;
+        while (h < n && h - p <= 4 && (cls(s[h]) & kHex))
+          ++h;
+        if (h - p <= 4 && at(h) == ':') {
+          std::size_t colons = 0;
+          bool twice = false;
+          for (std::size_t r = h; r < n && ((cls(s[r]) & kHex) || s[r] == ':');
+               ++r)
+            if (s[r] == ':') {
+              ++colons;
+              twice = twice || s[r - 1] == ':';
+            }
+          if (twice || colons >= 7)
+            mask |= bit(kIpv6);
+        }
+      }
+      if (k & kDigit) {
+        const std::size_t d = digit_run(p);
+        const std::size_t q = p + d;
+        const unsigned char after = at(q);
+        const bool sep_dsp = after == '-' || after == '.' || after == ' ';
+        const bool sep_sdd = after == '/' || after == '.' || after == '-';
+        // 3-2-4 with '-' or ' '.
+        if (d == 3 && (after == '-' || after == ' ') && digit_run(q + 1) == 2 &&
+            (at(q + 3) == '-' || at(q + 3) == ' ') && digit_run(q + 4) == 4)
+          mask |= bit(kSsnDashed);
+        if (d == 9)
+          mask |= bit(kSsnBare);
+        // Phones: "1-", or 3 digits, a separator, 3 digits, a separator.
+        if ((d == 1 && c == '1' && sep_dsp) ||
+            (d == 3 && sep_dsp && digit_run(q + 1) == 3 &&
+             (at(q + 4) == '-' || at(q + 4) == '.' || at(q + 4) == ' ') &&
+             digit_run(q + 5) == 4))
+          mask |= bit(kPhoneP);
+        if (d == 10 || d == 11)
+          mask |= bit(kPhoneBare);
+        if (d <= 2 && sep_sdd) {
+          const std::size_t d2 = digit_run(q + 1);
+          const unsigned char a2 = at(q + 1 + d2);
+          if (d2 >= 1 && d2 <= 2 && (a2 == '/' || a2 == '.' || a2 == '-'))
+            mask |= bit(kDateMdy);
+        }
+        if (d == 4 && sep_sdd && (c == '1' || c == '2')) {
+          const std::size_t d2 = digit_run(q + 1);
+          const unsigned char a2 = at(q + 1 + d2);
+          if (d2 >= 1 && d2 <= 2 && (a2 == '/' || a2 == '.' || a2 == '-'))
+            mask |= bit(kDateYmd);
+        }
+        if (d <= 2) {
+          // Day first: "3rd of march", "3 mar".
+          std::size_t r = q;
+          const char s1 = static_cast<char>(at(r) | 0x20),
+                     s2 = static_cast<char>(at(r + 1) | 0x20);
+          if ((s1 == 's' && s2 == 't') || (s1 == 'n' && s2 == 'd') ||
+              (s1 == 'r' && s2 == 'd') || (s1 == 't' && s2 == 'h'))
+            r += 2;
+          if (at(r) == ' ') {
+            ++r;
+            if ((at(r) | 0x20) == 'o' && (at(r + 1) | 0x20) == 'f' &&
+                at(r + 2) == ' ')
+              r += 3;
+            char w[16];
+            const std::size_t m = lower_word(r, w);
+            if (m >= 3 &&
+                (keyword_patterns(w, m, 0) & bit(kDateMonthFirst)) != 0)
+              mask |= bit(kDateDayFirst);
+          }
+        }
+        if (d == 8)
+          mask |= bit(kDateCompactP);
+        if (d == 10 && (c == '1' || c == '2'))
+          mask |= bit(kNpiP);
+        if (d <= 6 && after == ' ') {
+          // A street suffix as the 2nd to 4th following word.
+          std::size_t r = q;
+          for (int t = 0; t < 4 && at(r) == ' '; ++t) {
+            ++r;
+            char w[16];
+            const std::size_t m = lower_word(r, w);
+            if (t >= 1 && m >= 2 && street_suffix(w, m) &&
+                !(cls(at(r + m)) & kWord)) {
+              mask |= bit(kAddressP);
+              break;
+            }
+            while (r < n && ((cls(s[r]) & (kLetter | kDigit)) || s[r] == '.' ||
+                             s[r] == '\''))
+              ++r;
+          }
+        }
+        if (d <= 3 && after == '.') {
+          const std::size_t d2 = digit_run(q + 1);
+          if (d2 >= 1 && d2 <= 3 && at(q + 1 + d2) == '.')
+            mask |= bit(kIpv4);
+        }
+        if (d == 1 && c != '0' && (cls(after) & kUpper))
+          mask |= bit(kMbi);
+        // Cards: 13 or more digits, single spaces or dashes between them.
+        if (d >= 13 || (sep_dsp && after != '.')) {
+          std::size_t digits = 0, r = p;
+          while (r < n && digits < 13) {
+            if (cls(s[r]) & kDigit) {
+              ++digits;
+              ++r;
+            } else if ((s[r] == ' ' || s[r] == '-') &&
+                       (cls(at(r + 1)) & kDigit)) {
+              ++r;
+            } else {
+              break;
+            }
+          }
+          if (digits >= 13)
+            mask |= bit(kCardP);
+        }
+        i = q;
+      } else {
+        std::size_t q = p;
+        while (q < n && (cls(s[q]) & kLetter))
+          ++q;
+        const std::size_t m = q - p;
+        const unsigned char after = at(q);
+        if ((k & kUpper) && c != 'U' && (cls(after) & kDigit)) {
+          // ICD-10: letter, digit, digit/A/B, then a dot or up to 4 more.
+          const unsigned char c2 = at(p + 2);
+          if ((cls(c2) & kDigit) || c2 == 'A' || c2 == 'B') {
+            std::size_t r = p;
+            while (r < n && (cls(s[r]) & kWord))
+              ++r;
+            if (at(p + 3) == '.')
+              mask |= bit(kIcdDotted);
+            if (r - p <= 7)
+              mask |= bit(kIcdBare);
+          }
+        }
+        if (m == 2 && (k & kUpper) && (cls(s[p + 1]) & kUpper) &&
+            (after == ',' || after == ' '))
+          mask |= bit(kZipState);
+        if (m >= 3 &&
+            kKeywordIndex.maybe(static_cast<char>(c | 0x20),
+                                static_cast<char>(s[p + 1] | 0x20), m)) {
+          char w[16];
+          for (std::size_t x = 0; x < m && x < 15; ++x)
+            w[x] = static_cast<char>(s[p + x] | 0x20);
+          if (keyword_patterns(w, m, 0) != 0) {
+            if (next_digit < p)
+              next_digit = p;
+            while (next_digit < n && !(cls(s[next_digit]) & kDigit))
+              ++next_digit;
+            if (next_digit < n)
+              mask |= keyword_patterns(w, m, next_digit - p);
+          }
+        }
+        const char c0 = static_cast<char>(c | 0x20);
+        if (m >= 3 && m <= 5 && (c0 == 'd' || c0 == 'h' || c0 == 'w')) {
+          char w[5];
+          for (std::size_t x = 0; x < m; ++x)
+            w[x] = static_cast<char>(s[p + x] | 0x20);
+          if (m == 3 && same(w, "dot", 3))
+            spelled_dot = true;
+          if ((m != 3 && same(w, "https", m) && after == ':' &&
+               at(q + 1) == '/' && at(q + 2) == '/') ||
+              (m == 3 && same(w, "www", 3) && after == '.'))
+            url_starts.push_back(static_cast<std::uint32_t>(p));
+        }
+        i = q;
+      }
+      try_at(p, mask);
+      // The rest of the word (letters, digits, '_') holds no word start.
+      while (i < n && (cls(s[i]) & kWord))
+        ++i;
     }
+    // Scanned patterns first, as in the reference.
+    sink = &found;
+    if (enabled & bit(kEmailWritten)) {
+      auto email_char = [](unsigned char ch) {
+        return (cls(ch) & (kLetter | kDigit)) || ch == '.' || ch == '_' ||
+               ch == '%' || ch == '+' || ch == '-' || ch == '@';
+      };
+      std::size_t done = 0;
+      for (std::uint32_t a : ats) {
+        if (a < done)
+          continue;
+        std::size_t l = a, r = a + 1;
+        while (l > 0 && email_char(s[l - 1]))
+          --l;
+        while (r < n && email_char(s[r]))
+          ++r;
+        scan(kEmailWritten, l, r);
+        done = r;
+      }
+    }
+    if ((enabled & bit(kEmailSpelled)) && spelled_dot)
+      scan(kEmailSpelled, 0, n);
+    if (enabled & bit(kUrlP)) {
+      std::size_t done = 0;
+      for (std::uint32_t a : url_starts) {
+        if (a < done)
+          continue;
+        std::size_t r = a;
+        while (r < n && s[r] != ' ' && s[r] != '\t' && s[r] != '\n' &&
+               s[r] != '\r' && s[r] != '\f' && s[r] != '<' && s[r] != '>' &&
+               s[r] != '"' && s[r] != '\'')
+          ++r;
+        scan(kUrlP, a, r);
+        done = r;
+      }
+    }
+    found.insert(found.end(), located.begin(), located.end());
   }
   // Merge overlapping findings: the union, labelled with the best score
   // (ties: the longer one).
@@ -801,7 +1345,7 @@ Result redact(std::string_view text, const Policy &policy,
   spoken::Normalized norm;
   std::string_view nt = text;
   if (need_values) {
-    norm = spoken::normalize(text);
+    norm = spoken::normalize(text, false);
     if (norm.changed)
       nt = norm.text;
   }
@@ -892,6 +1436,8 @@ std::size_t utf8_chars(std::string_view text, std::size_t begin,
       ++n;
   return n;
 }
+
+MatchPath last_match_path() { return tls_last_path; }
 
 } // namespace redaction
 

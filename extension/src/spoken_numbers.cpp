@@ -1,8 +1,11 @@
 #include "switchboard/spoken_numbers.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace switchboard::spoken {
 
@@ -102,37 +105,71 @@ const std::unordered_map<std::string_view, Word> &lexicon() {
 }
 
 inline bool is_alpha(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  // 'A'-'Z' and 'a'-'z' are exactly the bytes that OR 0x20 maps into 'a'-'z'.
+  return static_cast<unsigned char>((c | 0x20) - 'a') < 26;
 }
 inline bool is_alnum(unsigned char c) {
   return is_alpha(c) || (c >= '0' && c <= '9');
 }
 
-// Looks up text[b, e) case-insensitively.
+// Looks up text[b, e) case-insensitively (text[b, e) is ASCII letters).
 const Word *lookup(std::string_view text, std::size_t b, std::size_t e) {
   const std::size_t n = e - b;
   if (n == 0 || n > 11)
     return nullptr;
-  // Quick reject: (first letter, length) pairs that no lexicon word has.
-  static const std::array<std::uint16_t, 26> shapes = [] {
-    std::array<std::uint16_t, 26> m{};
-    for (const auto &kv : lexicon())
-      m[static_cast<std::size_t>(kv.first[0] - 'a')] |=
-          static_cast<std::uint16_t>(1u << kv.first.size());
-    return m;
-  }();
-  const char first = static_cast<char>(text[b] | 0x20);
-  if (first < 'a' || first > 'z' ||
-      (shapes[static_cast<std::size_t>(first - 'a')] & (1u << n)) == 0)
+  // Lexicon entries bucketed by their first two letters ('{' for a
+  // one-letter word), with the lengths each bucket holds.
+  struct Entry {
+    std::string_view word;
+    const Word *w;
+  };
+  struct Index {
+    std::uint16_t lens[26 * 27] = {};
+    std::uint16_t begin[26 * 27 + 1] = {};
+    std::vector<Entry> entries;
+    static std::size_t key(char a, char b) {
+      return static_cast<std::size_t>(a - 'a') * 27 +
+             static_cast<std::size_t>(b == 0 ? 26 : b - 'a');
+    }
+    Index() {
+      std::vector<std::pair<std::size_t, Entry>> all;
+      for (const auto &kv : lexicon()) {
+        const std::size_t k =
+            key(kv.first[0], kv.first.size() > 1 ? kv.first[1] : 0);
+        all.push_back({k, Entry{kv.first, &kv.second}});
+        lens[k] = static_cast<std::uint16_t>(lens[k] | (1u << kv.first.size()));
+      }
+      for (std::size_t k = 0; k < 26 * 27; ++k) {
+        begin[k] = static_cast<std::uint16_t>(entries.size());
+        for (const auto &x : all)
+          if (x.first == k)
+            entries.push_back(x.second);
+      }
+      begin[26 * 27] = static_cast<std::uint16_t>(entries.size());
+    }
+  };
+  static const Index index;
+  const char a = static_cast<char>(text[b] | 0x20);
+  const char c = n > 1 ? static_cast<char>(text[b + 1] | 0x20) : 0;
+  if (a < 'a' || a > 'z' || (n > 1 && (c < 'a' || c > 'z')))
+    return nullptr;
+  const std::size_t k = Index::key(a, c);
+  if ((index.lens[k] & (1u << n)) == 0)
     return nullptr;
   char buf[12];
-  for (std::size_t i = 0; i < n; ++i) {
-    char c = text[b + i];
-    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  for (std::size_t i = 0; i < n; ++i)
+    buf[i] = static_cast<char>(text[b + i] | 0x20);
+  for (std::size_t x = index.begin[k]; x < index.begin[k + 1]; ++x) {
+    const Entry &en = index.entries[x];
+    if (en.word.size() != n)
+      continue;
+    std::size_t i = 0;
+    while (i < n && en.word[i] == buf[i])
+      ++i;
+    if (i == n)
+      return en.w;
   }
-  const auto &lex = lexicon();
-  auto it = lex.find(std::string_view(buf, n));
-  return it == lex.end() ? nullptr : &it->second;
+  return nullptr;
 }
 
 struct Tok {
@@ -191,13 +228,50 @@ bool numeric(Kind k) {
          k == Kind::Ordinal || k == Kind::TensOrd;
 }
 
+// Whether a word of letters text[b, e) may be a number word that starts a
+// run (not "hundred"/"thousand", fillers, "dash", "and"), judged by its
+// first two letters and length: false means lookup finds no such word.
+bool may_start_run(std::string_view text, std::size_t b, std::size_t e) {
+  struct Shapes {
+    std::uint16_t lens[26 * 27] = {};
+    Shapes() {
+      for (const auto &kv : lexicon()) {
+        const Kind k = kv.second.kind;
+        if (!numeric(k) || k == Kind::Hundred || k == Kind::Thousand)
+          continue;
+        const std::size_t key =
+            static_cast<std::size_t>(kv.first[0] - 'a') * 27 +
+            (kv.first.size() > 1 ? static_cast<std::size_t>(kv.first[1] - 'a')
+                                 : 26);
+        lens[key] =
+            static_cast<std::uint16_t>(lens[key] | (1u << kv.first.size()));
+      }
+    }
+  };
+  static const Shapes shapes;
+  const std::size_t n = e - b;
+  if (n > 11)
+    return false;
+  const std::size_t a = static_cast<std::size_t>((text[b] | 0x20) - 'a');
+  const std::size_t c =
+      n > 1 ? static_cast<std::size_t>((text[b + 1] | 0x20) - 'a') : 26;
+  return (shapes.lens[a * 27 + c] & (1u << n)) != 0;
+}
+
 class Emitter {
 public:
-  Emitter(Normalized &out) : out_(out) {}
+  Emitter(Normalized &out, bool full) : out_(out), full_(full) {}
   void put(char c, std::uint32_t b, std::uint32_t e) {
+    if (full_) {
+      out_.begin.push_back(b);
+      out_.end.push_back(e);
+    }
+    auto &pieces = out_.pieces;
+    if (pieces.empty() || pieces.back().copy || pieces.back().ob != b ||
+        pieces.back().oe != e)
+      pieces.push_back(Normalized::Piece{
+          static_cast<std::uint32_t>(out_.text.size()), b, e, false});
     out_.text.push_back(c);
-    out_.begin.push_back(b);
-    out_.end.push_back(e);
   }
   void put_num(int value, int width, std::uint32_t b, std::uint32_t e) {
     char buf[16];
@@ -214,6 +288,7 @@ public:
 
 private:
   Normalized &out_;
+  bool full_;
 };
 
 // Parses a number below 100 at toks[k]; returns tokens consumed (0 if none).
@@ -319,32 +394,40 @@ void emit_run(const std::vector<Tok> &toks, Emitter &em) {
 
 } // namespace
 
-Normalized normalize(std::string_view text) {
+Normalized normalize(std::string_view text, bool full_map) {
   Normalized out;
   const std::size_t n = text.size();
   std::size_t copied = 0; // original bytes [0, copied) are already emitted
-  Emitter em(out);
+  Emitter em(out, full_map);
   std::vector<Tok> run;
 
   auto ensure_started = [&] {
     if (!out.changed) {
       out.changed = true;
       out.text.reserve(n + 16);
-      out.begin.reserve(n + 16);
-      out.end.reserve(n + 16);
+      out.pieces.reserve(32);
+      if (full_map) {
+        out.begin.reserve(n + 16);
+        out.end.reserve(n + 16);
+      }
     }
   };
   auto copy_to = [&](std::size_t upto) {
     if (upto <= copied)
       return;
     const std::size_t at = out.text.size(), len = upto - copied;
+    out.pieces.push_back(Normalized::Piece{static_cast<std::uint32_t>(at),
+                                           static_cast<std::uint32_t>(copied),
+                                           0, true});
     out.text.append(text.data() + copied, len);
-    out.begin.resize(at + len);
-    out.end.resize(at + len);
-    std::uint32_t *bp = out.begin.data() + at, *ep = out.end.data() + at;
-    for (std::size_t k = 0; k < len; ++k) {
-      bp[k] = static_cast<std::uint32_t>(copied + k);
-      ep[k] = static_cast<std::uint32_t>(copied + k + 1);
+    if (full_map) {
+      out.begin.resize(at + len);
+      out.end.resize(at + len);
+      std::uint32_t *bp = out.begin.data() + at, *ep = out.end.data() + at;
+      for (std::size_t k = 0; k < len; ++k) {
+        bp[k] = static_cast<std::uint32_t>(copied + k);
+        ep[k] = static_cast<std::uint32_t>(copied + k + 1);
+      }
     }
     copied = upto;
   };
@@ -352,8 +435,26 @@ Normalized normalize(std::string_view text) {
   std::size_t i = 0;
   while (i < n) {
     std::size_t e;
-    if (!word_at(text, i, e)) {
+    if (!is_alpha(static_cast<unsigned char>(text[i]))) {
       ++i;
+      continue;
+    }
+    {
+      // Quick reject: no word that can start a run has this word's first
+      // two letters and length (lookup would find nothing to start).
+      std::size_t r = i + 1;
+      while (r < n && is_alpha(static_cast<unsigned char>(text[r])))
+        ++r;
+      if (!may_start_run(text, i, r)) {
+        i = r;
+        continue;
+      }
+    }
+    if (!word_at(text, i, e)) {
+      // No word starts inside a run of letters: skip the run.
+      ++i;
+      while (i < n && is_alpha(static_cast<unsigned char>(text[i])))
+        ++i;
       continue;
     }
     const Word *w = lookup(text, i, e);
@@ -469,6 +570,37 @@ Normalized normalize(std::string_view text) {
   if (out.changed)
     copy_to(n);
   return out;
+}
+
+const Normalized::Piece &Normalized::piece(std::size_t i) const {
+  // The last piece starting at or before i.
+  std::size_t lo = 0, hi = pieces.size();
+  while (hi - lo > 1) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (pieces[mid].at <= i)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return pieces[lo];
+}
+
+std::uint32_t Normalized::orig_begin(std::size_t b) const {
+  if (!changed)
+    return static_cast<std::uint32_t>(b);
+  if (!begin.empty())
+    return begin[b];
+  const Piece &p = piece(b);
+  return p.copy ? p.ob + static_cast<std::uint32_t>(b - p.at) : p.ob;
+}
+
+std::uint32_t Normalized::orig_end(std::size_t e) const {
+  if (!changed)
+    return static_cast<std::uint32_t>(e);
+  if (!end.empty())
+    return end[e - 1];
+  const Piece &p = piece(e - 1);
+  return p.copy ? p.ob + static_cast<std::uint32_t>(e - p.at) : p.oe;
 }
 
 } // namespace switchboard::spoken

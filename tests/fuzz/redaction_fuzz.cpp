@@ -41,6 +41,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data,
     }
   }
 
+  // The compact map answers as the full one.
+  const auto compact = switchboard::spoken::normalize(text, false);
+  CHECK(compact.changed == norm.changed && compact.text == norm.text);
+  if (norm.changed)
+    for (std::size_t i = 0; i < norm.text.size(); ++i)
+      CHECK(compact.orig_begin(i) == norm.begin[i] &&
+            compact.orig_end(i + 1) == norm.end[i]);
+
+  // The fast path finds exactly what the reference path finds.
+  {
+    rd::Options ref;
+    ref.reference_path = true;
+    const auto a = rd::find_spans(text, rd::Policy());
+    const auto b = rd::find_spans(text, rd::Policy(), ref);
+    CHECK(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+      CHECK(a[i].entity == b[i].entity && a[i].begin == b[i].begin &&
+            a[i].end == b[i].end && a[i].score == b[i].score);
+  }
+
   // Default policy: spans and redaction agree.
   const rd::Policy policy;
   const auto spans = rd::find_spans(text, policy);

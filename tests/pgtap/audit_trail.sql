@@ -4,7 +4,7 @@
 -- helpers answer, rollbacks leave nothing, and tampering is found at the
 -- right entry.
 BEGIN;
-SELECT plan(92);
+SELECT plan(110);
 
 -- runs p_sql as a caller (user+org claims, or a bare role); 'ok' or the SQLSTATE
 CREATE FUNCTION pg_temp.state_as(p_user uuid, p_org uuid, p_role text, p_sql text) RETURNS text
@@ -212,6 +212,138 @@ SELECT is(pg_temp.state_as(NULL, NULL, 'service_role',
           $$INSERT INTO public.contacts (org_id, phone) VALUES ('11111111-1111-1111-1111-111111111111', 'not a phone')$$),
           '23514', 'a failing statement');
 SELECT is(switchboard.audit_flush(), 0::bigint, 'a failed statement leaves no entry');
+
+-- 8b. the direct encoder: tables without a jsonb column get their canonical
+--     encoding built from the column values, not from JSON text. Every kind of
+--     value, stored as expected; the same rows in a table with a jsonb column
+--     (text path) store the same values; section 9 re-derives every hash from
+--     the stored jsonb's text (the text path) and must find both chains valid.
+SET LOCAL TimeZone = 'America/New_York';
+CREATE TABLE public.audit_types (
+  org_id uuid NOT NULL, id int8 NOT NULL, u uuid, t text, v varchar(12), c char(5), i2 int2, i4 int4, i8 int8,
+  n numeric, b boolean, tz timestamptz, ts timestamp, d date, tm time, ttz timetz, iv interval, f8 float8,
+  arr text[], "Mixed Key" text, "é" text, a bigint, ab text, "A" int, PRIMARY KEY (org_id, id));
+CREATE TABLE public.audit_types_j (LIKE public.audit_types INCLUDING ALL, j jsonb);
+INSERT INTO public.audit_types VALUES
+  ('11111111-1111-1111-1111-111111111111', 1, 'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11',
+   E'quote " backslash \\ newline \n tab \t bell \007 unit \037 / é 😀', 'varchar', 'ab', -32768, 2147483647,
+   -9223372036854775808, 1.50, true, '2026-11-23 15:40:00.123456-05', '2026-11-23 20:40:00', '2026-11-23', '20:40:00.5',
+   '20:40:00+02', '1 day 02:03:04', 1.5e-7, ARRAY['x', 'y z', NULL], 'mixed', 'accent', 0, '', 100),
+  ('11111111-1111-1111-1111-111111111111', 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  ('11111111-1111-1111-1111-111111111111', 3, NULL, '', NULL, NULL, 0, -1, 9223372036854775807, 'NaN', false,
+   NULL, NULL, NULL, NULL, NULL, NULL, 'NaN', '{}', NULL, NULL, 1000, NULL, -120);
+INSERT INTO public.audit_types (org_id, id, n) VALUES
+  ('11111111-1111-1111-1111-111111111111', 4, 'Infinity'), ('11111111-1111-1111-1111-111111111111', 5, '-Infinity'),
+  ('11111111-1111-1111-1111-111111111111', 6, '-0.000'), ('11111111-1111-1111-1111-111111111111', 7, '0.00000000000000000001'),
+  ('11111111-1111-1111-1111-111111111111', 8, '123456789012345678901234567890.0100');
+UPDATE public.audit_types SET n = 2.500, t = 'changed', tz = '2026-01-01 00:00:00+00', i8 = i8 WHERE id = 1;
+DELETE FROM public.audit_types WHERE id = 2;
+-- a value stored out of line (TOAST): the DELETE reads it back from disk
+INSERT INTO public.audit_types (org_id, id, t) VALUES ('11111111-1111-1111-1111-111111111111', 9, repeat('é' || md5('x'), 2000));
+DELETE FROM public.audit_types WHERE id = 9;
+INSERT INTO public.audit_types_j SELECT *, '{"k": [1, 2.50, "x", {"b": null, "a": true}]}' FROM public.audit_types;
+UPDATE public.audit_types_j SET n = 2.500, t = 'changed again' WHERE id = 1;
+SELECT is(switchboard.audit_flush(), 20::bigint, 'the typed rows are audited (9 inserts, an update, 2 deletes; 7 inserts, an update)');
+SELECT is((SELECT new_values FROM public.audit_log WHERE table_name = 'audit_types' AND op = 'INSERT' AND record_pk->>'id' = '1'),
+          jsonb_build_object('org_id', '11111111-1111-1111-1111-111111111111', 'id', 1, 'u', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+            't', E'quote " backslash \\ newline \n tab \t bell \007 unit \037 / é 😀', 'v', 'varchar', 'c', 'ab   ',
+            'i2', -32768, 'i4', 2147483647, 'i8', -9223372036854775808, 'n', 1.50, 'b', true,
+            'tz', '2026-11-23T20:40:00.123456+00:00', 'ts', '2026-11-23T20:40:00', 'd', '2026-11-23', 'tm', '20:40:00.5',
+            'ttz', '20:40:00+02:00', 'iv', '1 day 02:03:04', 'f8', '1.5e-07', 'arr', '{x,"y z",NULL}', 'Mixed Key', 'mixed',
+            'é', 'accent', 'a', 0, 'ab', '', 'A', 100),
+          'every kind of value is stored as the text path stored it');
+SELECT is((SELECT (i.new_values || u.new_values)::text FROM public.audit_log i, public.audit_log u
+            WHERE i.table_name = 'audit_types' AND i.op = 'INSERT' AND i.record_pk->>'id' = '1'
+              AND u.table_name = 'audit_types' AND u.op = 'UPDATE'),
+          (SELECT (new_values - 'j')::text FROM public.audit_log WHERE table_name = 'audit_types_j' AND op = 'INSERT' AND record_pk->>'id' = '1'),
+          'the same row in a table with a jsonb column (text path) stores the same values');
+SELECT is((SELECT array_agg((new_values - 'arr')::text ORDER BY (record_pk->>'id')::int) FROM public.audit_log
+            WHERE table_name = 'audit_types' AND op = 'INSERT' AND record_pk->>'id' NOT IN ('1', '2', '9')),
+          (SELECT array_agg((to_jsonb(r) - 'arr')::text ORDER BY r.id) FROM public.audit_types r WHERE r.id <> 1),
+          'empty strings, numeric NaN/Infinity/zero/tiny/huge, integer limits are stored as to_jsonb shows them');
+SELECT is((SELECT old_values::text || ' -> ' || new_values::text FROM public.audit_log WHERE table_name = 'audit_types' AND op = 'UPDATE'),
+          '{"n": 1.50, "t": "quote \" backslash \\ newline \n tab \t bell \u0007 unit \u001f / é 😀", "tz": "2026-11-23T20:40:00.123456+00:00"} -> '
+          || '{"n": 2.500, "t": "changed", "tz": "2026-01-01T00:00:00+00:00"}',
+          'an update stores the changed columns only');
+SELECT is((SELECT array_agg(old_values::text ORDER BY record_pk->>'id') FROM public.audit_log WHERE table_name = 'audit_types' AND op = 'DELETE'),
+          (SELECT array_agg(new_values::text ORDER BY record_pk->>'id') FROM public.audit_log
+            WHERE table_name = 'audit_types' AND op = 'INSERT' AND record_pk->>'id' IN ('2', '9')),
+          'a delete stores the old row as its insert stored it, a TOASTed value included');
+SELECT is((SELECT length(old_values->>'t') FROM public.audit_log WHERE table_name = 'audit_types' AND op = 'DELETE' AND record_pk->>'id' = '9'),
+          66000, 'the TOASTed value is stored whole');
+SELECT is((SELECT record_pk FROM public.audit_log WHERE table_name = 'audit_types' AND op = 'DELETE' AND record_pk->>'id' = '2'),
+          '{"id": 2, "org_id": "11111111-1111-1111-1111-111111111111"}'::jsonb, 'record_pk of a typed key');
+CREATE FUNCTION pg_temp.jsonb_as_built(j jsonb) RETURNS boolean LANGUAGE sql AS $$
+  -- j (as stored: a short varlena header when small) has the content and the
+  -- byte size of the jsonb that jsonb_in builds from j's text (the size only
+  -- when stored inline and uncompressed)
+  SELECT j IS NULL OR (j = j::text::jsonb AND (pg_column_compression(j) IS NOT NULL OR pg_column_size(j::text::jsonb) > 2000
+         OR pg_column_size(j) = pg_column_size(j::text::jsonb) - 4
+            + CASE WHEN pg_column_size(j::text::jsonb) - 3 <= 127 THEN 1 ELSE 4 END))
+$$;
+SELECT is((SELECT count(*)::int FROM public.audit_log WHERE table_name = 'audit_types'
+            AND NOT (pg_temp.jsonb_as_built(record_pk) AND pg_temp.jsonb_as_built(old_values) AND pg_temp.jsonb_as_built(new_values))),
+          0, 'the jsonb written directly (24 keys: offsets every 32 entries, padded numerics) is laid out as jsonb_in lays it out');
+RESET TimeZone;
+
+-- 8c. the chain head moves on every flush (a heap update of its row): once its
+--     page is full the move is not HOT and the new version needs its own index
+--     entry, or the next flush would not find the head
+DO $$
+BEGIN
+  FOR i IN 1..300 LOOP
+    INSERT INTO public.audit_probe VALUES ('22222222-2222-2222-2222-222222222222', 1000 + i, 'n', NULL);
+    PERFORM switchboard.audit_flush();
+  END LOOP;
+END $$;
+SELECT is((SELECT count(*)::int FROM switchboard.audit_chain_heads WHERE org_id = '22222222-2222-2222-2222-222222222222'), 1,
+          'one head row per org after 300 moves in one transaction');
+SET LOCAL enable_seqscan = off;
+SET LOCAL enable_bitmapscan = off;
+SELECT is((SELECT seq FROM switchboard.audit_chain_heads WHERE org_id = '22222222-2222-2222-2222-222222222222'),
+          (SELECT max(seq) FROM public.audit_log WHERE org_id = '22222222-2222-2222-2222-222222222222'),
+          'the head found through its primary key is the newest entry (moves that are not HOT are indexed)');
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+
+-- 8d. the flush remembers the audit tables' oids per backend: a rename (any
+--     relcache invalidation of them) makes it look them up again (audit_log
+--     itself refuses ALTER TABLE; its id sequence is one of them too)
+INSERT INTO public.audit_probe VALUES ('22222222-2222-2222-2222-222222222222', 5000, 'n', NULL);
+SELECT is(switchboard.audit_flush(), 1::bigint, 'a flush with the audit tables'' oids remembered');
+ALTER SEQUENCE switchboard.audit_log_id_seq RENAME TO audit_log_id_seq_renamed;
+INSERT INTO public.audit_probe VALUES ('22222222-2222-2222-2222-222222222222', 5001, 'n', NULL);
+SELECT throws_ok($$SELECT switchboard.audit_flush()$$, '42P01', NULL,
+                 'once the id sequence is renamed the flush no longer uses the remembered oids');
+ALTER SEQUENCE switchboard.audit_log_id_seq_renamed RENAME TO audit_log_id_seq;
+SELECT is(switchboard.audit_flush(), 1::bigint, 'and writes again once it has its name back');
+
+-- 8e. the SPI fallback: with an INSERT trigger on audit_log (which the
+--     direct write would skip) the flush writes through SQL statements, the
+--     JSON values as text of the same jsonb; section 9 verifies their hashes
+CREATE TEMP TABLE fallback_seen (id text);
+CREATE FUNCTION pg_temp.audit_seen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO pg_temp.fallback_seen VALUES (NEW.record_pk->>'id');
+  RETURN NEW;
+END $$;
+CREATE TRIGGER audit_fallback_probe BEFORE INSERT ON public.audit_log FOR EACH ROW EXECUTE FUNCTION pg_temp.audit_seen();
+INSERT INTO public.audit_probe VALUES ('22222222-2222-2222-2222-222222222222', 6000, 'n', 'one');
+SELECT is(switchboard.audit_flush(), 1::bigint, 'one entry through the SPI fallback');
+INSERT INTO public.audit_probe VALUES ('22222222-2222-2222-2222-222222222222', 6001, 'n', 'two'),
+  ('22222222-2222-2222-2222-222222222222', 6002, NULL, NULL), ('11111111-1111-1111-1111-111111111111', 6003, 'n', 'four');
+SELECT is(switchboard.audit_flush(), 3::bigint, 'three entries of two orgs through the SPI fallback');
+DROP TRIGGER audit_fallback_probe ON public.audit_log;
+SELECT is((SELECT array_agg(id ORDER BY id) FROM pg_temp.fallback_seen), ARRAY['6000', '6001', '6002', '6003'],
+          'the trigger on audit_log saw every entry (the SPI statements wrote them)');
+SELECT is((SELECT array_agg(new_values::text ORDER BY record_pk->>'id') FROM public.audit_log
+            WHERE table_name = 'audit_probe' AND op = 'INSERT' AND record_pk->>'id' IN ('6000', '6001', '6002', '6003')),
+          ARRAY['{"id": 6000, "note": "[excluded]", "notes": "one", "org_id": "22222222-2222-2222-2222-222222222222"}',
+                '{"id": 6001, "note": "[excluded]", "notes": "two", "org_id": "22222222-2222-2222-2222-222222222222"}',
+                '{"id": 6002, "note": null, "notes": null, "org_id": "22222222-2222-2222-2222-222222222222"}',
+                '{"id": 6003, "note": "[excluded]", "notes": "four", "org_id": "11111111-1111-1111-1111-111111111111"}'],
+          'the fallback stores the values the direct write stores');
 
 -- 9. the chain verifies, and tampering is found at the right entry
 SELECT is((SELECT row(valid, first_invalid_id)::text FROM switchboard.verify_audit_chain('11111111-1111-1111-1111-111111111111')),

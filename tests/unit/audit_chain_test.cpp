@@ -4,29 +4,11 @@
 
 #include "switchboard/audit.hpp"
 #include "switchboard/error.hpp"
+#include "audit_sample_entry.hpp"
 
 using namespace switchboard::audit;
 
-namespace {
-Entry sample() {
-  Entry e;
-  e.org_id[0] = 0x11;
-  e.seq = 1;
-  e.id = 42;
-  e.table_name = "contacts";
-  e.op = "UPDATE";
-  e.record_pk = R"({"id":"a0000000-0000-0000-0000-0000000000c1","org_id":"x"})";
-  e.actor_user_id = Uuid16{};
-  e.actor_role = "authenticated";
-  e.session_user = "postgres";
-  e.current_user = "authenticated";
-  e.old_values = R"({"phone":"+14155550101"})";
-  e.new_values = R"({"phone":"+14155550199"})";
-  e.txid = 1234;
-  e.created_at_us = 848880000000000;
-  return e;
-}
-} // namespace
+using switchboard::audit::testing::sample_entry;
 
 TEST(AuditCanonical, NumbersNormaliseByValue) {
   EXPECT_EQ(canonical_number("0"), "0");
@@ -75,7 +57,7 @@ TEST(AuditCanonical, RejectsMalformedJson) {
 TEST(AuditCanonical, EncodingIsPinned) {
   // A change in this value means old chains no longer verify: never let it
   // happen silently (add a new encoding version instead).
-  Entry e = sample();
+  Entry e = sample_entry();
   Hash h = entry_hash(genesis_hash(), e);
   EXPECT_EQ(to_hex(h),
             "cb701aa0b208dcc0df1cd6059d034250376b941af55a748e89f2bc16e3361d33");
@@ -85,7 +67,7 @@ TEST(AuditCanonical, EncodingIsPinned) {
 }
 
 TEST(AuditCanonical, EveryFieldIsBound) {
-  Entry base = sample();
+  Entry base = sample_entry();
   Hash h0 = entry_hash(genesis_hash(), base);
   auto differs = [&](Entry e) { return entry_hash(genesis_hash(), e) != h0; };
   Entry e = base;
@@ -153,7 +135,7 @@ TEST(AuditChain, VerifierFindsTheBrokenEntry) {
   std::vector<Hash> prevs;
   Hash prev = genesis_hash();
   for (int i = 1; i <= 5; ++i) {
-    Entry e = sample();
+    Entry e = sample_entry();
     e.seq = i;
     e.id = 100 + i;
     entries.push_back(e);

@@ -9,7 +9,9 @@
 // prices, durations, room numbers and dosages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <ctime>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -643,4 +645,302 @@ TEST(RedactionCorpus, RecallPrecisionAndDecoysMeetFloors) {
       EXPECT_GE(double(t.hit) / t.gold, 0.95) << "spoken " << name;
     }
   }
+}
+
+// The fast path (byte-level candidate positions, anchored RE2 there, windows
+// for e-mail and URL scans) must give exactly what the reference path (RE2::Set
+// and locator over the whole normalised text) gives: same spans, scores and
+// redacted text, under tag, mask_last4 and hmac policies and with entities
+// switched off.
+namespace {
+
+std::vector<Policy> equivalence_policies() {
+  std::vector<Policy> ps;
+  ps.push_back(Policy());
+  Policy masks = parse_policy("SSN=mask_last4;PHONE=hmac;EMAIL=hmac:0.1;"
+                              "CREDIT_CARD=mask_last4:0;DATE=tag:0.1;"
+                              "ICD10=tag:0.1;ACCOUNT_NUMBER=hmac");
+  masks.hmac_key = "equivalence-key-equivalence-key!";
+  ps.push_back(masks);
+  ps.push_back(parse_policy("SSN=off;PHONE=off;DATE=off;URL=off;ZIP=off"));
+  ps.push_back(parse_policy("EMAIL=off;CREDIT_CARD=off;ADDRESS=tag:0;"
+                            "NPI=tag:0;MRN=tag:0"));
+  return ps;
+}
+
+void expect_same_paths(const std::string &text,
+                       const std::vector<Policy> &policies) {
+  Options fast, ref;
+  ref.reference_path = true;
+  for (const Policy &p : policies) {
+    const auto a = find_spans(text, p, fast), b = find_spans(text, p, ref);
+    ASSERT_EQ(a.size(), b.size()) << text;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].entity, b[i].entity) << text;
+      EXPECT_EQ(a[i].begin, b[i].begin) << text;
+      EXPECT_EQ(a[i].end, b[i].end) << text;
+      EXPECT_EQ(a[i].score, b[i].score) << text;
+    }
+    const Result ra = redact(text, p, fast), rb = redact(text, p, ref);
+    ASSERT_EQ(ra.text, rb.text) << text;
+    EXPECT_EQ(ra.counts, rb.counts) << text;
+  }
+}
+
+// Random text built from the pieces the patterns and the fast path's rules
+// care about: digits in every grouping, separators, keywords, months, street
+// suffixes, number words, e-mail and URL pieces, upper-case codes, non-ASCII.
+std::string random_text(Rng &rng) {
+  static const char *const kPieces[] = {
+      "0",
+      "1",
+      "2",
+      "3",
+      "4",
+      "5",
+      "9",
+      "12",
+      "123",
+      "415",
+      "1961",
+      "2024",
+      "4111",
+      "62704",
+      "123456789",
+      "1234567890",
+      "5555555555",
+      "41111111111111",
+      "01",
+      "31",
+      " ",
+      " ",
+      " ",
+      "  ",
+      "-",
+      ".",
+      "/",
+      ":",
+      "::",
+      ",",
+      "#",
+      "(",
+      ")",
+      "+",
+      "+1",
+      "@",
+      "_",
+      "'",
+      "\"",
+      "<",
+      "\n",
+      "\t",
+      ". ",
+      "? ",
+      "st",
+      "nd",
+      "th",
+      "of ",
+      "the ",
+      "is ",
+      "last four of my social ",
+      "last 4 of my card ",
+      "Last Four ",
+      "mrn ",
+      "MRN: ",
+      "medical record number ",
+      "chart ",
+      "patient id ",
+      "zip ",
+      "zip code ",
+      "postal ",
+      "member id ",
+      "account number ",
+      "acct # ",
+      "policy ",
+      "health plan ",
+      "group ",
+      "medicare ",
+      "beneficiary ",
+      "routing ",
+      "aba ",
+      "transit number ",
+      "march ",
+      "Mar. ",
+      "sept ",
+      "May ",
+      "december ",
+      "jan ",
+      "street",
+      " St.",
+      " Ave",
+      " Terrace",
+      " Blvd",
+      " apt 4",
+      " NW",
+      "Evergreen",
+      "Main",
+      "IL ",
+      "CA, ",
+      "NY",
+      "A12",
+      "E11.9",
+      "Z99.89",
+      "U07.1",
+      "1EG4",
+      "TE5",
+      "-MK73",
+      "fe80",
+      "abcd:",
+      "2001:db8",
+      "192.168.",
+      "255",
+      "http://",
+      "https://",
+      "HTTP://",
+      "www.",
+      "WWW.",
+      "example",
+      ".com",
+      " dot ",
+      " at ",
+      "gmail",
+      "com",
+      "j",
+      "smith",
+      "maria.lopez",
+      "underscore ",
+      "social ",
+      "ssn ",
+      "phone ",
+      "cell ",
+      "call ",
+      "order ",
+      "npi ",
+      "dob ",
+      "born ",
+      "icd ",
+      "four ",
+      "one ",
+      "five ",
+      "oh ",
+      "double ",
+      "nineteen ",
+      "sixty ",
+      "twenty ",
+      "thirty ",
+      "hundred ",
+      "thousand ",
+      "third ",
+      "first ",
+      "uh ",
+      "dash ",
+      "x",
+      "Q",
+      "é",
+      "ſ",
+      "K",
+      "\xE2\x80\x94",
+      "\xFF",
+      "mg ",
+      "weeks ",
+      "415-22-1234",
+      "987 65 4321",
+      "(415) 555-2671",
+      "+1 415.555.2671",
+      "1-800-555-0199",
+      "4111 1111 1111 1111",
+      "5555-5555-5555-4444",
+      "378282246310005",
+      "03/04/1961",
+      "3.4.61",
+      "1961-03-04",
+      "04031961",
+      "192.168.1.10",
+      "fe80::1",
+      "2001:db8:0:0:0:0:2:1",
+      "1EG4-TE5-MK73",
+      "1234567893",
+      "742 Evergreen Terrace",
+      "12 Main St.",
+      "IL 62704",
+      "CA, 94105-1234",
+      "maria.lopez@example.com",
+      "j smith at gmail dot com",
+      "https://portal.example.org/login",
+      "www.example.com/x",
+      "W123456789",
+      "021000021",
+      "E11.65",
+      "3rd of March 1961",
+      "March 3rd, 1961",
+      "mrn 12-3456",
+      "ABC-12345",
+      "room ",
+  };
+  std::string s;
+  const int n = rng.uniform(1, 60);
+  for (int i = 0; i < n; ++i)
+    s += rng.pick(kPieces);
+  return s;
+}
+
+} // namespace
+
+TEST(RedactionFastPath, SameAsReferenceOnCorpus) {
+  const auto policies = equivalence_policies();
+  for (const Doc &d : corpus(600, 20261123))
+    expect_same_paths(d.text, policies);
+}
+
+TEST(RedactionFastPath, SameAsReferenceOnRandomPieces) {
+  const auto policies = equivalence_policies();
+  Rng rng(777);
+  for (int i = 0; i < 20000; ++i) {
+    expect_same_paths(random_text(rng), policies);
+    if (HasFailure())
+      return;
+  }
+}
+
+TEST(RedactionFastPath, SameAsReferenceOnRandomBytes) {
+  const auto policies = equivalence_policies();
+  Rng rng(4242);
+  static const char kAlphabet[] =
+      "0123456789012345678901234567890123456789 -./:@+()#,_"
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ \n";
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    const int n = rng.uniform(0, 80);
+    for (int k = 0; k < n; ++k)
+      s += kAlphabet[rng.uniform(0, static_cast<int>(sizeof kAlphabet) - 2)];
+    expect_same_paths(s, policies);
+    if (HasFailure())
+      return;
+  }
+}
+
+// The fast path is the engine's default and is much cheaper than the
+// reference path (it skips the whole-text set and locator passes). CPU time,
+// the two paths interleaved, best of five, on transcripts of ~2.5 kB (eight
+// corpus documents each); measured ~2x, the test asks for 1.2x.
+TEST(RedactionFastPath, OrdinaryTranscriptsTakeTheFastPath) {
+  // Speed is the bench's business (bench/redaction); this pins the dispatch,
+  // so removing the fast path fails here, not only in a timing.
+  const Policy policy;
+  for (const auto &doc : corpus(60, 20261123)) {
+    find_spans(doc.text, policy);
+    EXPECT_EQ(last_match_path(), MatchPath::Fast) << doc.text;
+  }
+  Options ref;
+  ref.reference_path = true;
+  find_spans("my social is 415-22-1234", policy, ref);
+  EXPECT_EQ(last_match_path(), MatchPath::Reference);
+  // the Kelvin sign folds onto 'k' under RE2's case folding: reference path
+  find_spans("call me at 415 555 2671 \xE2\x84\xAA", policy);
+  EXPECT_EQ(last_match_path(), MatchPath::Reference);
+  // over the fast path's size bound (256 KiB): reference path
+  find_spans(std::string(300u << 10, 'a') + " 415-22-1234", policy);
+  EXPECT_EQ(last_match_path(), MatchPath::Reference);
+  find_spans("my social is 415-22-1234", policy);
+  EXPECT_EQ(last_match_path(), MatchPath::Fast);
 }

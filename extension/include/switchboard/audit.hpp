@@ -43,8 +43,67 @@ void append_canonical_json(std::string &out, std::string_view json);
 // switchboard::Error 22023 when it is not a JSON number.
 std::string canonical_number(std::string_view number);
 
-// One audit entry. JSON fields hold JSON text; string_views must outlive the
-// call that encodes the entry.
+// Building blocks for encoders that start from typed values rather than JSON
+// text (the trigger builds each row's canonical form from its columns): the
+// output is byte-identical to canonical_json() of the equivalent JSON text
+// (pinned by the unit tests). None of them throws or allocates beyond `out`,
+// so they are safe between PostgreSQL calls. Out needs
+// append(const char *, std::size_t).
+namespace canon {
+// The longest canonical_decimal() output for an input of n bytes.
+constexpr std::size_t decimal_capacity(std::size_t n) { return n + 24; }
+// The canonical form of a plain decimal number as PostgreSQL's integer and
+// numeric output functions print it ([-]digits[.digits], no exponent), written
+// to out (decimal_capacity(text.size()) bytes); returns its length, or 0 when
+// text is not such a number. Equals canonical_number(text).
+std::size_t decimal(std::string_view text, char *out) noexcept;
+
+inline void be32(char *p, std::uint32_t v) noexcept {
+  p[0] = static_cast<char>((v >> 24) & 0xff);
+  p[1] = static_cast<char>((v >> 16) & 0xff);
+  p[2] = static_cast<char>((v >> 8) & 0xff);
+  p[3] = static_cast<char>(v & 0xff);
+}
+template <class Out>
+void tagged(Out &out, char tag, const char *p, std::size_t n) {
+  char h[5];
+  h[0] = tag;
+  be32(h + 1, static_cast<std::uint32_t>(n));
+  out.append(h, 5);
+  out.append(p, n);
+}
+// An object of `count` members; then each member as key() and a value, in
+// bytewise ascending key order without duplicates (the caller's job).
+template <class Out> void object(Out &out, std::uint32_t count) {
+  char h[5];
+  h[0] = 'o';
+  be32(h + 1, count);
+  out.append(h, 5);
+}
+template <class Out> void key(Out &out, const char *p, std::size_t n) {
+  char h[4];
+  be32(h, static_cast<std::uint32_t>(n));
+  out.append(h, 4);
+  out.append(p, n);
+}
+template <class Out> void string(Out &out, const char *p, std::size_t n) {
+  tagged(out, 's', p, n);
+}
+// `canonical` is a canonical number (canonical_number() / decimal()).
+template <class Out>
+void number(Out &out, const char *canonical, std::size_t n) {
+  tagged(out, 'd', canonical, n);
+}
+template <class Out> void boolean(Out &out, bool b) {
+  out.append(b ? "t" : "f", 1);
+}
+template <class Out> void null(Out &out) { out.append("n", 1); }
+} // namespace canon
+
+// One audit entry. JSON fields hold JSON text, or, when json_is_canonical,
+// their canonical form already (built from typed values with canon::; then
+// they are taken as is). string_views must outlive the call that encodes the
+// entry.
 struct Entry {
   Uuid16 org_id{};
   std::int64_t seq = 0;
@@ -63,13 +122,16 @@ struct Entry {
   std::int64_t txid = 0;
   // microseconds since 2000-01-01 00:00 UTC (PostgreSQL's epoch)
   std::int64_t created_at_us = 0;
+  bool json_is_canonical = false;
 };
 
 std::string canonical_entry(const Entry &e);
+// Appends canonical_entry(e) to out.
+void append_canonical_entry(std::string &out, const Entry &e);
 
 Hash genesis_hash();
 Hash chain_hash(const Hash &prev, std::string_view canonical);
-// chain_hash over canonical_entry(e).
+// chain_hash over canonical_entry(e) (encoded into a reused buffer).
 Hash entry_hash(const Hash &prev, const Entry &e);
 
 std::string to_hex(const Hash &h);

@@ -2,13 +2,18 @@
 // forms) and replaces them. Pure C++, no PostgreSQL headers.
 //
 // One pass: the text is first run through the spoken-number normaliser
-// (spoken_numbers.hpp); an RE2::Set over the normalised text says which
-// patterns occur; only those patterns run as individual RE2s to produce
-// spans; validators (phi_validators.hpp) reject look-alikes; context words
-// before and after a candidate raise or lower its score; spans below the
-// policy threshold are dropped; overlapping spans are merged into one (the
-// union, labelled with the strongest entity) so the output is never partly
-// redacted. Compiled patterns are built once per process and shared.
+// (spoken_numbers.hpp); one byte-level scan of the normalised text finds
+// the positions where each pattern can start and the pattern runs there,
+// anchored, as an individual RE2 (e-mail and URL patterns inside windows
+// that hold all their matches); the result equals the reference path (an
+// RE2::Set over the whole text says which patterns occur, a locator walks
+// every matching position), which still serves large or special inputs and
+// tests (Options::reference_path); validators (phi_validators.hpp) reject
+// look-alikes; context words before and after a candidate raise or lower its
+// score; spans below the policy threshold are dropped; overlapping spans are
+// merged into one (the union, labelled with the strongest entity) so the output
+// is never partly redacted. Compiled patterns are built once per process and
+// shared.
 //
 // Fail closed: redact_checked() either returns a fully redacted text or,
 // on any failure (input over the size limit, RE2 DFA out of memory, any
@@ -91,6 +96,9 @@ struct Options {
   // force the DFA out-of-memory path.
   std::int64_t max_mem = 0;
   FailureMode on_failure = FailureMode::Error;
+  // Test hook: find matches with the whole-text RE2::Set and locator pass
+  // instead of the fast path (the two must give identical results).
+  bool reference_path = false;
 };
 
 // The value returned instead of a text when redaction failed in Mask mode.
@@ -101,6 +109,13 @@ struct Result {
   std::array<std::uint32_t, kEntityCount> counts{};
   bool masked = false; // true when the failure path returned kMasked
 };
+
+// Which matcher the calling thread's latest find_spans ran: the fast path
+// (a byte scan picks the positions where anchored patterns are tried) or the
+// reference path (whole-text RE2::Set and locator: over-size texts, the two
+// non-ASCII characters RE2 folds onto ASCII letters, Options::reference_path).
+enum class MatchPath : std::uint8_t { Fast, Reference };
+MatchPath last_match_path();
 
 // Findings after thresholds and merging, sorted by begin. Throws on failure
 // (Error 54000 input too large, 53200 DFA out of memory).

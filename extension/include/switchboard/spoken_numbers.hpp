@@ -28,22 +28,33 @@ struct Normalized {
   // text is to be used as is (no copy, identity map).
   std::string text;
   // For each byte i of text: the original byte range [begin[i], end[i]) that
-  // produced it.
+  // produced it. Filled only by normalize(text, /*full_map=*/true).
   std::vector<std::uint32_t> begin;
   std::vector<std::uint32_t> end;
+  // The same map, compact (always filled when changed): text is a sequence
+  // of pieces, each either copied from the original (byte at + k came from
+  // original byte ob + k) or written for a run of number words (every byte
+  // came from the original range [ob, oe)).
+  struct Piece {
+    std::uint32_t at;
+    std::uint32_t ob, oe;
+    bool copy;
+  };
+  std::vector<Piece> pieces;
   bool changed = false;
 
   // Original byte range of the rewritten range [b, e) (e > b).
-  std::uint32_t orig_begin(std::size_t b) const {
-    return changed ? begin[b] : static_cast<std::uint32_t>(b);
-  }
-  std::uint32_t orig_end(std::size_t e) const {
-    return changed ? end[e - 1] : static_cast<std::uint32_t>(e);
-  }
+  std::uint32_t orig_begin(std::size_t b) const;
+  std::uint32_t orig_end(std::size_t e) const;
+
+private:
+  const Piece &piece(std::size_t i) const;
 };
 
 // Inputs longer than 4 GiB are not supported (offsets are 32-bit); callers
 // enforce a far smaller size limit first.
-Normalized normalize(std::string_view text);
+// full_map = false leaves begin/end empty (orig_begin/orig_end then use
+// the compact pieces): the engine's way, no per-byte map.
+Normalized normalize(std::string_view text, bool full_map = true);
 
 } // namespace switchboard::spoken

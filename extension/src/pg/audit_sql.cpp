@@ -12,13 +12,17 @@
 // it. switchboard.audit_flush() writes the buffer early (tests, huge
 // transactions); the trigger does so itself past switchboard.audit_flush_rows.
 //
-// What keeps it cheap: the trigger builds each JSON value twice at once, as
-// text (for the canonical hash) and as jsonb (no parsing at the flush); the
-// flush opens audit_log's month partition before taking any lock, reads the
-// head by an index lookup, writes the entries with table_multi_insert (as
-// COPY does) and moves the head with a heap update of the row it read. The
-// SPI statements remain as the fallback when audit_log or the heads table
-// has triggers (or RLS, for the heads) that a direct write would skip.
+// What keeps it cheap: for tables without a jsonb column the trigger builds
+// each object's canonical encoding (the hash input) and its jsonb straight
+// from the column values, with the key orders cached per table, and never
+// makes JSON text (tables with a jsonb column keep the text path: JSON text
+// hashed by the canonical encoder, jsonb built next to it). The flush opens
+// audit_log's month partition, maps its columns and makes its insert slots
+// before taking any lock, reads the head by an index lookup, writes the
+// entries with table_multi_insert (as COPY does) and moves the head with a
+// heap update of the row it read. The SPI statements remain as the fallback
+// when audit_log or the heads table has triggers (or RLS, for the heads)
+// that a direct write would skip; SPI is not even connected otherwise.
 #include "boundary.hpp"
 
 extern "C" {
@@ -30,6 +34,7 @@ extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
@@ -70,6 +75,7 @@ extern "C" {
 #include "utils/uuid.h"
 }
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <string_view>
@@ -111,6 +117,7 @@ struct ColMeta {
   bool excluded;
   bool redact; // free text: stored through the redaction engine
   char kind;
+  int name_len;
   FmgrInfo out;
 };
 
@@ -125,12 +132,36 @@ struct TableMeta {
   AttrNumber *pk;
   char *table_name;
   char *qualified_name;
+  // direct: the canonical encoding is built from the column values (no JSON
+  // text); false when a column's value is embedded JSON (jsonb), which takes
+  // the text path of the canonical encoder
+  bool direct;
+  int nlive;           // non-dropped columns
+  int *canon_order;    // them, by name bytewise (the canonical key order)
+  int *jsonb_order;    // them, in jsonb's key order (length, then bytes)
+  int *pk_canon_order; // the primary-key columns, the same two ways
+  int *pk_jsonb_order;
 };
 
 HTAB *meta_cache = nullptr;
 MemoryContext meta_root = nullptr;
 
+// The audit tables' oids and audit_log's owner, looked up once per backend
+// (five catalog lookups per commit otherwise); forgotten on any relcache
+// invalidation of one of them (drop, rename, owner change).
+struct LogOids {
+  bool valid;
+  Oid nsp, seqrel, logrel, headsrel, owner;
+};
+LogOids log_oids;
+uint64 log_oids_gen = 0; // bumped by every invalidation that resets them
+
 void relcache_callback(Datum, Oid relid) {
+  if (relid == InvalidOid || relid == log_oids.seqrel ||
+      relid == log_oids.logrel || relid == log_oids.headsrel) {
+    log_oids.valid = false;
+    ++log_oids_gen;
+  }
   if (meta_cache == nullptr)
     return;
   if (relid == InvalidOid) {
@@ -251,6 +282,43 @@ TableMeta *get_meta(Relation rel, Trigger *trigger) {
     if (attnum > 0)
       m->pk[m->npk++] = attnum;
   }
+  // key orders, computed once: canonical (bytewise) and jsonb (length first)
+  m->nlive = 0;
+  m->direct = true;
+  m->canon_order = static_cast<int *>(palloc0(sizeof(int) * (m->natts + 1)));
+  m->jsonb_order = static_cast<int *>(palloc0(sizeof(int) * (m->natts + 1)));
+  for (int i = 0; i < m->natts; ++i) {
+    ColMeta *c = &m->cols[i];
+    if (c->dropped)
+      continue;
+    c->name_len = static_cast<int>(strlen(NameStr(c->name)));
+    m->canon_order[m->nlive] = i;
+    m->jsonb_order[m->nlive] = i;
+    ++m->nlive;
+    if (c->kind == kJsonb && !c->excluded)
+      m->direct = false;
+  }
+  for (int k = 0; k < m->npk; ++k)
+    if (m->cols[m->pk[k] - 1].kind == kJsonb)
+      m->direct = false;
+  m->pk_canon_order = static_cast<int *>(palloc0(sizeof(int) * (m->npk + 1)));
+  m->pk_jsonb_order = static_cast<int *>(palloc0(sizeof(int) * (m->npk + 1)));
+  for (int k = 0; k < m->npk; ++k)
+    m->pk_canon_order[k] = m->pk_jsonb_order[k] = m->pk[k] - 1;
+  ColMeta *cols = m->cols;
+  auto bytewise = [cols](int a, int b) {
+    return strcmp(NameStr(cols[a].name), NameStr(cols[b].name)) < 0;
+  };
+  auto jsonb_wise = [cols](int a, int b) {
+    if (cols[a].name_len != cols[b].name_len)
+      return cols[a].name_len < cols[b].name_len;
+    return memcmp(NameStr(cols[a].name), NameStr(cols[b].name),
+                  cols[a].name_len) < 0;
+  };
+  std::sort(m->canon_order, m->canon_order + m->nlive, bytewise);
+  std::sort(m->jsonb_order, m->jsonb_order + m->nlive, jsonb_wise);
+  std::sort(m->pk_canon_order, m->pk_canon_order + m->npk, bytewise);
+  std::sort(m->pk_jsonb_order, m->pk_jsonb_order + m->npk, jsonb_wise);
   const char *nsp = get_namespace_name(RelationGetNamespace(rel));
   const char *rname = RelationGetRelationName(rel);
   m->table_name = strcmp(nsp, "public") == 0 ? pstrdup(rname)
@@ -278,10 +346,14 @@ struct PendingEntry {
   SubTransactionId flushed_subid; // Invalid: not written yet
   pg_uuid_t org;
   int32 stmt;
-  char op; // I U D T
+  char op;        // I U D T
+  bool canonical; // pk/oldv/newv hold their canonical encoding, not JSON text
   char *pk;
   char *oldv;
   char *newv;
+  uint32 pk_len; // their lengths
+  uint32 old_len;
+  uint32 new_len;
   Jsonb *pkj; // the same values as jsonb (NULL: parse the text)
   Jsonb *oldj;
   Jsonb *newj;
@@ -594,6 +666,360 @@ void pk_json(StringInfo buf, TableMeta *m, TupleTableSlot *slot, char **text,
   jout_end(&o, text, jb);
 }
 
+// ------------------------------------------- the direct canonical encoder
+//
+// For tables without embedded JSON (no jsonb column), the trigger builds each
+// object's canonical encoding straight from the column values, next to its
+// jsonb, and never produces JSON text: byte for byte what the text path gives
+// (canonical_json of jsonb's text form, as verify_audit_chain computes it;
+// tests/unit/audit_canon_test.cpp and the pgTAP chain checks pin it).
+
+// One column's value, computed once and written to both forms.
+struct Val {
+  char t; // 'n' null, 'b' boolean, 'd' number, 's' string
+  bool b;
+  const char *s; // 's': the string; 'd': its canonical number
+  int len;
+  Numeric num; // 'd': the value for jsonb
+};
+
+// The last timestamp of each column and its text: bulk writes often carry
+// one value (a now() default) in every row.
+struct TsCache {
+  bool valid;
+  Datum d;
+  int len;
+  char txt[MAXDATELEN + 1];
+};
+
+// Appends to a StringInfo without a call per append (many are 1-5 bytes).
+struct StrOut {
+  StringInfo s;
+  void append(const char *p, std::size_t n) {
+    if (static_cast<std::size_t>(s->maxlen - s->len) <= n)
+      enlargeStringInfo(s, static_cast<int>(n));
+    memcpy(s->data + s->len, p, n);
+    s->len += static_cast<int>(n);
+  }
+};
+
+const char kHex[] = "0123456789abcdef";
+
+// Text of a value as its type's output function prints it, without the call
+// for the common types; the result lives in the current (row) context.
+void string_of(ColMeta *c, Datum d, Val *v) {
+  switch (c->basetype) {
+  case UUIDOID: {
+    const pg_uuid_t *u = DatumGetUUIDP(d);
+    char *out = static_cast<char *>(palloc(37));
+    int o = 0;
+    for (int i = 0; i < UUID_LEN; ++i) {
+      if (i == 4 || i == 6 || i == 8 || i == 10)
+        out[o++] = '-';
+      out[o++] = kHex[u->data[i] >> 4];
+      out[o++] = kHex[u->data[i] & 0xf];
+    }
+    out[o] = '\0';
+    v->s = out;
+    v->len = o;
+    return;
+  }
+  case TEXTOID:
+  case VARCHAROID:
+  case BPCHAROID: {
+    // textout/varcharout/bpcharout print the bytes as they are
+    struct varlena *t = pg_detoast_datum_packed(
+        reinterpret_cast<struct varlena *>(DatumGetPointer(d)));
+    v->s = VARDATA_ANY(t);
+    v->len = static_cast<int>(VARSIZE_ANY_EXHDR(t));
+    return;
+  }
+  default: {
+    char *out = OutputFunctionCall(&c->out, d);
+    v->s = out;
+    v->len = static_cast<int>(strlen(out));
+  }
+  }
+}
+
+void number_of(const char *text, int len, Val *v) {
+  char *out = static_cast<char *>(
+      palloc(sa::canon::decimal_capacity(static_cast<std::size_t>(len))));
+  std::size_t n = sa::canon::decimal(
+      std::string_view(text, static_cast<std::size_t>(len)), out);
+  if (n == 0)
+    elog(ERROR, "audit: unexpected number text \"%s\"", text);
+  v->t = 'd';
+  v->s = out;
+  v->len = static_cast<int>(n);
+}
+
+// The value of column c as the text path would see it: excluded non-null
+// values as the marker, the JSON kinds of kind_of(), redaction applied.
+void value_of(ColMeta *c, Datum d, bool isnull, bool excluded, TsCache *tc,
+              Val *v) {
+  if (isnull) {
+    v->t = 'n';
+    return;
+  }
+  if (excluded) {
+    v->t = 's';
+    v->s = kExcluded;
+    v->len = static_cast<int>(strlen(kExcluded));
+    return;
+  }
+  switch (c->kind) {
+  case kBool:
+    v->t = 'b';
+    v->b = DatumGetBool(d);
+    return;
+  case kInteger: {
+    int64 i = c->basetype == INT2OID   ? DatumGetInt16(d)
+              : c->basetype == INT4OID ? DatumGetInt32(d)
+                                       : DatumGetInt64(d);
+    char txt[MAXINT8LEN + 1];
+    int len = pg_lltoa(i, txt);
+    number_of(txt, len, v);
+    v->num = int64_to_numeric(i);
+    return;
+  }
+  case kNumeric: {
+    char *txt = OutputFunctionCall(&c->out, d);
+    if (strcmp(txt, "NaN") == 0 || strcmp(txt, "Infinity") == 0 ||
+        strcmp(txt, "-Infinity") == 0) {
+      v->t = 's';
+      v->s = txt;
+      v->len = static_cast<int>(strlen(txt));
+      return;
+    }
+    number_of(txt, static_cast<int>(strlen(txt)), v);
+    v->num = DatumGetNumeric(d);
+    return;
+  }
+  case kTimestamptz:
+  case kDateTime: {
+    v->t = 's';
+    if (c->typbyval && tc->valid && tc->d == d) {
+      v->s = tc->txt;
+      v->len = tc->len;
+      return;
+    }
+    char tmp[MAXDATELEN + 1];
+    const int utc = 0;
+    const char *txt = c->kind == kTimestamptz
+                          ? JsonEncodeDateTime(tmp, d, TIMESTAMPTZOID, &utc)
+                          : JsonEncodeDateTime(tmp, d, c->basetype, nullptr);
+    int len = static_cast<int>(strlen(txt));
+    if (c->typbyval && len <= MAXDATELEN) {
+      memcpy(tc->txt, txt, len + 1);
+      tc->len = len;
+      tc->d = d;
+      tc->valid = true;
+      v->s = tc->txt; // stable until the next row of this column
+    } else {
+      v->s = pnstrdup(txt, len);
+    }
+    v->len = len;
+    return;
+  }
+  case kJsonb:
+    elog(ERROR, "audit: a jsonb column on the direct path");
+    return;
+  default:
+    v->t = 's';
+    if (c->redact) {
+      // a copy: the redaction engine reuses its output buffer
+      const char *r = redact_value(OutputFunctionCall(&c->out, d));
+      v->len = static_cast<int>(strlen(r));
+      v->s = pnstrdup(r, v->len);
+    } else {
+      string_of(c, d, v);
+    }
+    return;
+  }
+}
+
+void canon_member(StrOut &o, ColMeta *c, const Val &v) {
+  sa::canon::key(o, NameStr(c->name), static_cast<std::size_t>(c->name_len));
+  switch (v.t) {
+  case 'n':
+    sa::canon::null(o);
+    return;
+  case 'b':
+    sa::canon::boolean(o, v.b);
+    return;
+  case 'd':
+    sa::canon::number(o, v.s, static_cast<std::size_t>(v.len));
+    return;
+  default:
+    sa::canon::string(o, v.s, static_cast<std::size_t>(v.len));
+  }
+}
+
+// The jsonb of a flat object, written straight into the buffer the way
+// convertToJsonb lays it out: the object header, the keys' then the values'
+// JEntries (every JB_OFFSET_STRIDE'th one an end offset instead of a length),
+// the keys in jsonb's order (length first, then bytes), then the key and
+// value bytes, numerics padded to a 4-byte boundary from the datum's start.
+// No JsonbValue tree, no sort, no copy (the pgTAP tests compare the result
+// with what jsonb_in builds from its text).
+Jsonb *direct_jsonb(TableMeta *m, const int *jsonb_order, int n,
+                    const bool *use, int nused, const Val *vals) {
+  Size size = VARHDRSZ + sizeof(uint32) + 2 * sizeof(JEntry) * nused;
+  for (int k = 0; k < n; ++k) {
+    int i = jsonb_order[k];
+    if (use != nullptr && !use[i])
+      continue;
+    size += m->cols[i].name_len;
+    if (vals[i].t == 's')
+      size += vals[i].len;
+    else if (vals[i].t == 'd')
+      size += VARSIZE_ANY(vals[i].num) + 3;
+  }
+  char *buf = static_cast<char *>(MemoryContextAlloc(buf_cxt, size));
+  uint32 header = static_cast<uint32>(nused) | JB_FOBJECT;
+  memcpy(buf + VARHDRSZ, &header, sizeof header);
+  Size jentries = VARHDRSZ + sizeof(uint32);
+  Size pos = jentries + 2 * sizeof(JEntry) * nused;
+  uint32 totallen = 0;
+  auto put_entry = [&](int slot, uint32 type, uint32 len) {
+    totallen += len;
+    JEntry meta = type | len;
+    if (slot % JB_OFFSET_STRIDE == 0)
+      meta = type | totallen | JENTRY_HAS_OFF;
+    memcpy(buf + jentries + sizeof(JEntry) * slot, &meta, sizeof meta);
+  };
+  int slot = 0;
+  for (int k = 0; k < n; ++k) {
+    int i = jsonb_order[k];
+    if (use != nullptr && !use[i])
+      continue;
+    ColMeta *c = &m->cols[i];
+    memcpy(buf + pos, NameStr(c->name), c->name_len);
+    pos += c->name_len;
+    put_entry(slot++, JENTRY_ISSTRING, static_cast<uint32>(c->name_len));
+  }
+  for (int k = 0; k < n; ++k) {
+    int i = jsonb_order[k];
+    if (use != nullptr && !use[i])
+      continue;
+    const Val &v = vals[i];
+    switch (v.t) {
+    case 'n':
+      put_entry(slot++, JENTRY_ISNULL, 0);
+      break;
+    case 'b':
+      put_entry(slot++, v.b ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE, 0);
+      break;
+    case 'd': {
+      Size pad = INTALIGN(pos) - pos;
+      memset(buf + pos, 0, pad);
+      pos += pad;
+      Size numlen = VARSIZE_ANY(v.num);
+      memcpy(buf + pos, v.num, numlen);
+      pos += numlen;
+      put_entry(slot++, JENTRY_ISNUMERIC, static_cast<uint32>(pad + numlen));
+      break;
+    }
+    default:
+      memcpy(buf + pos, v.s, v.len);
+      pos += v.len;
+      put_entry(slot++, JENTRY_ISSTRING, static_cast<uint32>(v.len));
+    }
+    if (totallen > JENTRY_OFFLENMASK)
+      ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                      errmsg("total size of jsonb object elements exceeds the "
+                             "maximum of %d bytes",
+                             JENTRY_OFFLENMASK)));
+  }
+  if (pos - VARHDRSZ > JENTRY_OFFLENMASK)
+    ereport(ERROR,
+            (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+             errmsg("total size of jsonb object elements exceeds the maximum "
+                    "of %d bytes",
+                    JENTRY_OFFLENMASK)));
+  SET_VARSIZE(buf, pos);
+  return reinterpret_cast<Jsonb *>(buf);
+}
+
+// One object from vals[] of the columns order[0..n) whose `use` flag is set
+// (NULL: all): its canonical encoding and its jsonb, copied into the buffer.
+void encode_object(StringInfo cbuf, TableMeta *m, const int *canon_order,
+                   const int *jsonb_order, int n, const bool *use, int nused,
+                   const Val *vals, char **canon, uint32 *len, Jsonb **jb) {
+  resetStringInfo(cbuf);
+  StrOut o{cbuf};
+  sa::canon::object(o, static_cast<std::uint32_t>(nused));
+  for (int k = 0; k < n; ++k) {
+    int i = canon_order[k];
+    if (use == nullptr || use[i])
+      canon_member(o, &m->cols[i], vals[i]);
+  }
+  *canon = buf_copy(cbuf->data, cbuf->len);
+  *len = static_cast<uint32>(cbuf->len);
+  *jb = direct_jsonb(m, jsonb_order, n, use, nused, vals);
+}
+
+// Per trigger call: the column values of the row being encoded.
+struct DirectWork {
+  StringInfoData cbuf;
+  Val *vals;  // natts
+  Val *pvals; // natts: primary key (never excluded)
+  Val *ovals; // natts: UPDATE's old values
+  bool *use;  // natts
+  TsCache *tc;
+  TsCache *otc;
+};
+
+void direct_init(DirectWork *w, TableMeta *m) {
+  initStringInfo(&w->cbuf);
+  w->vals = static_cast<Val *>(palloc0(sizeof(Val) * (m->natts + 1)));
+  w->pvals = static_cast<Val *>(palloc0(sizeof(Val) * (m->natts + 1)));
+  w->ovals = static_cast<Val *>(palloc0(sizeof(Val) * (m->natts + 1)));
+  w->use = static_cast<bool *>(palloc0(sizeof(bool) * (m->natts + 1)));
+  w->tc = static_cast<TsCache *>(palloc0(sizeof(TsCache) * (m->natts + 1)));
+  w->otc = static_cast<TsCache *>(palloc0(sizeof(TsCache) * (m->natts + 1)));
+}
+
+// row_vals: the row's values from the same slot (INSERT, DELETE), reused for
+// the key columns that are not excluded; NULL: computed here.
+void direct_pk(DirectWork *w, TableMeta *m, TupleTableSlot *slot,
+               PendingEntry *e, const Val *row_vals) {
+  if (m->npk == 0) {
+    e->pk = nullptr;
+    e->pkj = nullptr;
+    return;
+  }
+  for (int k = 0; k < m->npk; ++k) {
+    int i = m->pk[k] - 1;
+    if (row_vals != nullptr && !m->cols[i].excluded)
+      w->pvals[i] = row_vals[i];
+    else
+      value_of(&m->cols[i], slot->tts_values[i], slot->tts_isnull[i], false,
+               &w->tc[i], &w->pvals[i]);
+  }
+  encode_object(&w->cbuf, m, m->pk_canon_order, m->pk_jsonb_order, m->npk,
+                nullptr, m->npk, w->pvals, &e->pk, &e->pk_len, &e->pkj);
+}
+
+// INSERT (new row) or DELETE (old row): every column.
+void direct_row(DirectWork *w, TableMeta *m, TupleTableSlot *slot,
+                PendingEntry *e, bool ins) {
+  for (int k = 0; k < m->nlive; ++k) {
+    int i = m->canon_order[k];
+    ColMeta *c = &m->cols[i];
+    value_of(c, slot->tts_values[i], slot->tts_isnull[i], c->excluded,
+             &w->tc[i], &w->vals[i]);
+  }
+  direct_pk(w, m, slot, e, w->vals);
+  if (ins)
+    encode_object(&w->cbuf, m, m->canon_order, m->jsonb_order, m->nlive,
+                  nullptr, m->nlive, w->vals, &e->newv, &e->new_len, &e->newj);
+  else
+    encode_object(&w->cbuf, m, m->canon_order, m->jsonb_order, m->nlive,
+                  nullptr, m->nlive, w->vals, &e->oldv, &e->old_len, &e->oldj);
+}
+
 bool values_equal(ColMeta *c, Datum a, bool anull, Datum b, bool bnull) {
   if (anull || bnull)
     return anull && bnull;
@@ -690,6 +1116,9 @@ void audit_trigger_impl(FunctionCallInfo fcinfo) {
   initStringInfo(&buf);
   StringInfoData obuf;
   initStringInfo(&obuf);
+  DirectWork dw;
+  if (m->direct)
+    direct_init(&dw, m);
 
   if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event)) {
     stmt = capture_statement(m);
@@ -713,6 +1142,12 @@ void audit_trigger_impl(FunctionCallInfo fcinfo) {
       e->stmt = stmt;
       e->op = ins ? 'I' : 'D';
       set_org(e, m, slot);
+      if (m->direct) {
+        e->canonical = true;
+        direct_row(&dw, m, slot, e, ins);
+        MemoryContextSwitchTo(work_cxt);
+        continue;
+      }
       pk_json(&buf, m, slot, &e->pk, &e->pkj);
       if (ins)
         row_json(&buf, m, slot, &e->newv, &e->newj);
@@ -741,6 +1176,38 @@ void audit_trigger_impl(FunctionCallInfo fcinfo) {
       MemoryContextSwitchTo(row_cxt);
       slot_getallattrs(os);
       slot_getallattrs(ns);
+      if (m->direct) {
+        int nchanged = 0;
+        for (int k = 0; k < m->nlive; ++k) {
+          int i = m->canon_order[k];
+          ColMeta *c = &m->cols[i];
+          dw.use[i] = !values_equal(c, os->tts_values[i], os->tts_isnull[i],
+                                    ns->tts_values[i], ns->tts_isnull[i]);
+          if (!dw.use[i])
+            continue;
+          ++nchanged;
+          value_of(c, os->tts_values[i], os->tts_isnull[i], c->excluded,
+                   &dw.otc[i], &dw.ovals[i]);
+          value_of(c, ns->tts_values[i], ns->tts_isnull[i], c->excluded,
+                   &dw.tc[i], &dw.vals[i]);
+        }
+        if (nchanged > 0) {
+          PendingEntry *e = new_entry();
+          e->stmt = stmt;
+          e->op = 'U';
+          e->canonical = true;
+          set_org(e, m, ns);
+          encode_object(&dw.cbuf, m, m->canon_order, m->jsonb_order, m->nlive,
+                        dw.use, nchanged, dw.ovals, &e->oldv, &e->old_len,
+                        &e->oldj);
+          encode_object(&dw.cbuf, m, m->canon_order, m->jsonb_order, m->nlive,
+                        dw.use, nchanged, dw.vals, &e->newv, &e->new_len,
+                        &e->newj);
+          direct_pk(&dw, m, ns, e, nullptr);
+        }
+        MemoryContextSwitchTo(work_cxt);
+        continue;
+      }
       JOut no, oo;
       jout_begin(&no, &buf);
       jout_begin(&oo, &obuf);
@@ -790,7 +1257,7 @@ void audit_trigger_impl(FunctionCallInfo fcinfo) {
 // -------------------------------------------------------------- the flush
 
 struct DirectState;
-DirectState *direct_open(Oid logrel);
+DirectState *direct_open(Oid logrel, int64 n);
 
 struct FlushState {
   int64 n;    // entries to write
@@ -802,6 +1269,8 @@ struct FlushState {
   ItemPointerData *head_tid; // the head row version read under the lock
   HeapTuple *head_tup;       // and a copy of it
   bool heads_direct;         // heads moved by heap update, not SPI
+  Oid heads_pk;              // their primary key
+  bool spi;                  // connected to SPI (fallback statements only)
   Oid heads_oid;
   int64 *head_seq;
   uint8 *head_hash; // norgs * 32
@@ -909,6 +1378,37 @@ void prepare_plans() {
 
 int cmp_uuid(const void *a, const void *b) { return memcmp(a, b, UUID_LEN); }
 
+// The org's chain lock key (two BLAKE2b computations), remembered for the
+// orgs this backend wrote last.
+switchboard::LockKey chain_lock_key(const pg_uuid_t &org) {
+  struct Slot {
+    bool valid;
+    pg_uuid_t org;
+    switchboard::LockKey key;
+  };
+  static Slot slots[64];
+  Slot &s = slots[(org.data[15] ^ (org.data[14] << 3) ^ org.data[0]) & 63];
+  if (s.valid && memcmp(s.org.data, org.data, UUID_LEN) == 0)
+    return s.key;
+  switchboard::Uuid u;
+  memcpy(u.data(), org.data, UUID_LEN);
+  s.key = switchboard::lock_key("audit_chain", u, u);
+  s.org = org;
+  s.valid = true;
+  return s.key;
+}
+
+// Connects to SPI and prepares the fallback statements; call it in f->cxt.
+void flush_spi(FlushState *f) {
+  if (f->spi)
+    return;
+  if (SPI_connect() != SPI_OK_CONNECT)
+    elog(ERROR, "SPI_connect failed");
+  f->spi = true;
+  prepare_plans();
+  MemoryContextSwitchTo(f->cxt);
+}
+
 const char *op_name(char op) {
   switch (op) {
   case 'I':
@@ -969,48 +1469,57 @@ void flush_begin(FlushState *f) {
   f->hash =
       static_cast<uint8 *>(palloc_extended(32 * (f->n + 1), MCXT_ALLOC_HUGE));
 
-  Oid nsp = get_namespace_oid("switchboard", false);
-  Oid seqrel = get_relname_relid("audit_log_id_seq", nsp);
-  Oid logrel = get_relname_relid("audit_log", PG_PUBLIC_NAMESPACE);
-  if (!OidIsValid(seqrel) || !OidIsValid(logrel))
-    ereport(
-        ERROR,
-        (errcode(ERRCODE_UNDEFINED_TABLE),
-         errmsg("audit_log is not installed but audited changes are pending"),
-         errhint("deploy the audit migration or drop the audit triggers")));
-  HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(logrel));
-  if (!HeapTupleIsValid(tup))
-    elog(ERROR, "cache lookup failed for relation %u", logrel);
-  Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relowner;
+  LogOids o = log_oids;
+  if (!o.valid) {
+    o.nsp = get_namespace_oid("switchboard", false);
+    o.seqrel = get_relname_relid("audit_log_id_seq", o.nsp);
+    o.logrel = get_relname_relid("audit_log", PG_PUBLIC_NAMESPACE);
+    o.headsrel = get_relname_relid("audit_chain_heads", o.nsp);
+    if (!OidIsValid(o.seqrel) || !OidIsValid(o.logrel) ||
+        !OidIsValid(o.headsrel))
+      ereport(
+          ERROR,
+          (errcode(ERRCODE_UNDEFINED_TABLE),
+           errmsg("audit_log is not installed but audited changes are pending"),
+           errhint("deploy the audit migration or drop the audit triggers")));
+    // remembered only if no invalidation of these oids arrives meanwhile
+    o.valid = false;
+    log_oids = o;
+    uint64 gen = log_oids_gen;
+    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(o.logrel));
+    if (!HeapTupleIsValid(tup))
+      elog(ERROR, "cache lookup failed for relation %u", o.logrel);
+    o.owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relowner;
+    ReleaseSysCache(tup);
+    if (gen == log_oids_gen) {
+      log_oids.owner = o.owner;
+      log_oids.valid = true;
+    }
+  }
+  Oid seqrel = o.seqrel;
+  Oid logrel = o.logrel;
+  Oid owner = o.owner;
+  Oid headsrel = o.headsrel;
   f->logrel = logrel;
-  ReleaseSysCache(tup);
 
   GetUserIdAndSecContext(&f->save_user, &f->save_sec);
   SetUserIdAndSecContext(owner, f->save_sec | SECURITY_LOCAL_USERID_CHANGE |
                                     SECURITY_NOFORCE_RLS);
-  if (SPI_connect() != SPI_OK_CONNECT)
-    elog(ERROR, "SPI_connect failed");
+  // SPI only for the fallback statements (flush_spi): not on the direct path
   PushActiveSnapshot(GetTransactionSnapshot());
-  prepare_plans();
-  MemoryContextSwitchTo(f->cxt);
 
   // ids before the chain locks: everything after the first lock is on the
   // org's critical path until commit
   for (int64 k = 0; k < f->n; ++k)
     f->ids[k] = nextval_internal(seqrel, false);
-  f->direct = direct_open(logrel);
+  f->direct = direct_open(logrel, f->n);
   MemoryContextSwitchTo(f->cxt);
   // the heads, read through their primary key (org_id) without SPI
-  Oid headsrel = get_relname_relid("audit_chain_heads", nsp);
-  if (!OidIsValid(headsrel))
-    ereport(
-        ERROR,
-        (errcode(ERRCODE_UNDEFINED_TABLE),
-         errmsg("audit_log is not installed but audited changes are pending"),
-         errhint("deploy the audit migration or drop the audit triggers")));
-  Relation heads = table_open(headsrel, AccessShareLock);
+  // RowExclusiveLock now: move_head takes it again, without a shared-lock trip
+  Relation heads = table_open(headsrel, RowExclusiveLock);
   f->heads_oid = headsrel;
   Oid heads_pk = RelationGetPrimaryKeyIndex(heads);
+  f->heads_pk = heads_pk;
   AttrNumber seq_att = InvalidAttrNumber, hash_att = InvalidAttrNumber;
   for (int a = 0; a < RelationGetDescr(heads)->natts; ++a) {
     Form_pg_attribute att = TupleDescAttr(RelationGetDescr(heads), a);
@@ -1032,9 +1541,7 @@ void flush_begin(FlushState *f) {
       list_length(heads_idx) == 1 && linitial_oid(heads_idx) == heads_pk;
   list_free(heads_idx);
   for (int k = 0; k < f->norgs; ++k) {
-    switchboard::Uuid org;
-    memcpy(org.data(), f->orgs[k].data, UUID_LEN);
-    switchboard::LockKey key = switchboard::lock_key("audit_chain", org, org);
+    switchboard::LockKey key = chain_lock_key(f->orgs[k]);
     DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(key.space),
                         Int32GetDatum(key.object));
     // read the head as committed now (the previous holder has committed),
@@ -1080,6 +1587,17 @@ void flush_begin(FlushState *f) {
 Datum text_or_null(const char *s, bool *isnull) {
   *isnull = s == nullptr;
   return s == nullptr ? (Datum)0 : CStringGetTextDatum(s);
+}
+
+// The JSON text of one of an entry's JSON values (the SPI fallback casts it
+// to jsonb): kept as is on the text path, jsonb's text form on the direct
+// path (the same value).
+Datum json_text_or_null(const PendingEntry *e, const char *s, Jsonb *jb,
+                        bool *isnull) {
+  if (s == nullptr || !e->canonical)
+    return text_or_null(s, isnull);
+  *isnull = false;
+  return CStringGetTextDatum(JsonbToCString(nullptr, &jb->root, VARSIZE(jb)));
 }
 
 Datum bytes_datum(const uint8 *p) {
@@ -1153,7 +1671,19 @@ struct DirectState {
   ResultRelInfo *rri;
   TupleTableSlot *rslot;
   int created_att; // created_at in the root's layout
+  // prepared before the chain locks for the partition routed then (the
+  // final route, after them, almost always gives the same one)
+  ResultRelInfo *pre_part;
+  bool pre_att_ok;
+  int pre_att[kNLogCols]; // kLogCols in the partition's layout
+  int pre_nslots;
+  TupleTableSlot **pre_slots;
 };
+
+constexpr int kDirectBatch = 1000;
+
+// kLogCols in the layout of prel; the index of a missing one, else -1.
+int map_log_cols(Relation prel, int *att);
 
 // Routes rslot by created_at (the partition key; other columns are null).
 ResultRelInfo *route(DirectState *d, TimestampTz created_at) {
@@ -1172,7 +1702,7 @@ ResultRelInfo *route(DirectState *d, TimestampTz created_at) {
 
 // NULL: audit_log has INSERT triggers (or is not partitioned as expected);
 // the SPI INSERT then runs them.
-DirectState *direct_open(Oid logrel) {
+DirectState *direct_open(Oid logrel, int64 n) {
   Relation root = table_open(logrel, RowExclusiveLock);
   if (root->rd_rel->relkind != RELKIND_PARTITIONED_TABLE ||
       has_insert_triggers(root->trigdesc)) {
@@ -1213,13 +1743,40 @@ DirectState *direct_open(Oid logrel) {
   d->proute =
       ExecSetupPartitionTupleRouting(d->estate, d->rri->ri_RelationDesc);
   d->rslot = MakeSingleTupleTableSlot(rdesc, &TTSOpsVirtual);
-  // this month's partition, opened now (routed again after the locks)
-  route(d, GetCurrentTimestamp());
+  // this month's partition, opened now (routed again after the locks), its
+  // column map and the insert slots
+  ResultRelInfo *part = route(d, GetCurrentTimestamp());
+  if (part->ri_RelationDesc->rd_rel->relkind == RELKIND_RELATION) {
+    d->pre_part = part;
+    d->pre_att_ok = map_log_cols(part->ri_RelationDesc, d->pre_att) < 0;
+    d->pre_nslots = static_cast<int>(Min(kDirectBatch, n));
+    d->pre_slots = static_cast<TupleTableSlot **>(
+        palloc(sizeof(TupleTableSlot *) * (d->pre_nslots + 1)));
+    for (int j = 0; j < d->pre_nslots; ++j)
+      d->pre_slots[j] = table_slot_create(part->ri_RelationDesc, nullptr);
+  }
   MemoryContextSwitchTo(old);
   return d;
 }
 
+int map_log_cols(Relation prel, int *att) {
+  TupleDesc pdesc = RelationGetDescr(prel);
+  for (int c = 0; c < kNLogCols; ++c) {
+    att[c] = -1;
+    for (int a = 0; a < pdesc->natts; ++a) {
+      Form_pg_attribute pa = TupleDescAttr(pdesc, a);
+      if (!pa->attisdropped && strcmp(NameStr(pa->attname), kLogCols[c]) == 0)
+        att[c] = a;
+    }
+    if (att[c] < 0)
+      return c;
+  }
+  return -1;
+}
+
 void direct_close(DirectState *d) {
+  for (int j = 0; j < d->pre_nslots; ++j)
+    ExecDropSingleTupleTableSlot(d->pre_slots[j]);
   ExecDropSingleTupleTableSlot(d->rslot);
   ExecCleanupTupleRouting(d->mt, d->proute);
   ExecCloseResultRelations(d->estate);
@@ -1244,33 +1801,46 @@ bool direct_insert(FlushState *f, DirectState *d) {
   if (ok) {
     TupleDesc pdesc = RelationGetDescr(prel);
     int att[kNLogCols];
-    for (int c = 0; c < kNLogCols; ++c) {
-      att[c] = -1;
-      for (int a = 0; a < pdesc->natts; ++a) {
-        Form_pg_attribute pa = TupleDescAttr(pdesc, a);
-        if (!pa->attisdropped && strcmp(NameStr(pa->attname), kLogCols[c]) == 0)
-          att[c] = a;
-      }
-      if (att[c] < 0)
-        elog(ERROR, "audit: audit_log has no column \"%s\"", kLogCols[c]);
+    const bool pre = part == d->pre_part;
+    if (pre && d->pre_att_ok) {
+      memcpy(att, d->pre_att, sizeof att);
+    } else {
+      int missing = map_log_cols(prel, att);
+      if (missing >= 0)
+        elog(ERROR, "audit: audit_log has no column \"%s\"", kLogCols[missing]);
     }
     const bool check = pdesc->constr != nullptr;
-    const int batch = 1000;
+    const int batch = kDirectBatch;
     int nslots = static_cast<int>(Min(batch, f->n));
-    TupleTableSlot **slots = static_cast<TupleTableSlot **>(
-        palloc(sizeof(TupleTableSlot *) * nslots));
-    for (int j = 0; j < nslots; ++j)
-      slots[j] = table_slot_create(prel, nullptr);
+    TupleTableSlot **slots = d->pre_slots;
+    if (!pre || d->pre_nslots < nslots) {
+      slots = static_cast<TupleTableSlot **>(
+          palloc(sizeof(TupleTableSlot *) * nslots));
+      for (int j = 0; j < nslots; ++j)
+        slots[j] = table_slot_create(prel, nullptr);
+    }
     CommandId cid = GetCurrentCommandId(true);
     // no bulk-insert ring: like INSERT ... SELECT, the pages stay in shared
     // buffers and the checkpointer writes them, not this commit
     BulkInsertState bis = nullptr;
+    // the text columns shared by a statement's entries, built once per flush
+    struct StmtText {
+      bool built;
+      Datum table, role, su, cu, reason;
+      bool role_null, reason_null;
+    };
+    auto *st =
+        static_cast<StmtText *>(palloc0(sizeof(StmtText) * (n_stmts + 1)));
+    Datum op_text[4] = {0, 0, 0, 0}; // INSERT UPDATE DELETE TRUNCATE, on use
     MemoryContext bcxt = AllocSetContextCreate(
         CurrentMemoryContext, "audit batch", ALLOCSET_DEFAULT_SIZES);
     for (int64 start = 0; start < f->n; start += batch) {
       int n = static_cast<int>(Min(batch, f->n - start));
       MemoryContextReset(bcxt);
       MemoryContext prev = MemoryContextSwitchTo(bcxt);
+      // the batch's prev_hash and hash values, as bytea, in one allocation
+      const int bsize = MAXALIGN(VARHDRSZ + 32);
+      char *hashes = static_cast<char *>(palloc(2 * bsize * n));
       for (int j = 0; j < n; ++j) {
         int64 k = start + j;
         PendingEntry *e = &entries[f->idx[k]];
@@ -1289,23 +1859,48 @@ bool direct_insert(FlushState *f, DirectState *d) {
         cv[0] = Int64GetDatum(f->ids[k]);
         cv[1] = UUIDPGetDatum(&e->org);
         cv[2] = Int64GetDatum(f->seqs[k]);
-        cv[3] = CStringGetTextDatum(s->table_name);
+        StmtText *t = &st[e->stmt];
+        if (!t->built) {
+          MemoryContext bc = MemoryContextSwitchTo(estate->es_query_cxt);
+          t->table = CStringGetTextDatum(s->table_name);
+          t->role = text_or_null(s->actor_role, &t->role_null);
+          t->su = CStringGetTextDatum(s->session_user);
+          t->cu = CStringGetTextDatum(s->current_user);
+          t->reason = text_or_null(s->reason, &t->reason_null);
+          t->built = true;
+          MemoryContextSwitchTo(bc);
+        }
+        cv[3] = t->table;
         cv[4] = jsonb_or_null(e->pk, e->pkj, &cn[4]);
-        cv[5] = CStringGetTextDatum(op_name(e->op));
+        int opi = e->op == 'I' ? 0 : e->op == 'U' ? 1 : e->op == 'D' ? 2 : 3;
+        if (op_text[opi] == 0) {
+          MemoryContext bc = MemoryContextSwitchTo(estate->es_query_cxt);
+          op_text[opi] = CStringGetTextDatum(op_name(e->op));
+          MemoryContextSwitchTo(bc);
+        }
+        cv[5] = op_text[opi];
         cv[6] = UUIDPGetDatum(&s->actor);
         cn[6] = !s->has_actor;
-        cv[7] = text_or_null(s->actor_role, &cn[7]);
-        cv[8] = CStringGetTextDatum(s->session_user);
-        cv[9] = CStringGetTextDatum(s->current_user);
-        cv[10] = text_or_null(s->reason, &cn[10]);
+        cv[7] = t->role;
+        cn[7] = t->role_null;
+        cv[8] = t->su;
+        cv[9] = t->cu;
+        cv[10] = t->reason;
+        cn[10] = t->reason_null;
         cv[11] = jsonb_or_null(e->oldv, e->oldj, &cn[11]);
         cv[12] = jsonb_or_null(e->newv, e->newj, &cn[12]);
         cv[13] = Int64GetDatum(e->row_count);
         cn[13] = e->row_count < 0;
         cv[14] = Int64GetDatum(f->txid);
         cv[15] = TimestampTzGetDatum(f->created_at);
-        cv[16] = bytes_datum(f->prev + 32 * k);
-        cv[17] = bytes_datum(f->hash + 32 * k);
+        bytea *pb = reinterpret_cast<bytea *>(hashes + 2 * bsize * j);
+        bytea *hb = reinterpret_cast<bytea *>(hashes + (2 * j + 1) * bsize);
+        SET_VARSIZE(pb, VARHDRSZ + 32);
+        memcpy(VARDATA(pb), f->prev + 32 * k, 32);
+        SET_VARSIZE(hb, VARHDRSZ + 32);
+        memcpy(VARDATA(hb), f->hash + 32 * k, 32);
+        cv[16] = PointerGetDatum(pb);
+        cv[17] = PointerGetDatum(hb);
         for (int c = 0; c < kNLogCols; ++c) {
           v[att[c]] = cn[c] ? (Datum)0 : cv[c];
           nl[att[c]] = cn[c];
@@ -1325,8 +1920,9 @@ bool direct_insert(FlushState *f, DirectState *d) {
       }
       MemoryContextSwitchTo(prev);
     }
-    for (int j = 0; j < nslots; ++j)
-      ExecDropSingleTupleTableSlot(slots[j]);
+    if (slots != d->pre_slots)
+      for (int j = 0; j < nslots; ++j)
+        ExecDropSingleTupleTableSlot(slots[j]);
     if (bis != nullptr)
       FreeBulkInsertState(bis);
     MemoryContextDelete(bcxt);
@@ -1363,7 +1959,20 @@ void move_head(FlushState *f, int k) {
     }
   }
   HeapTuple tup = heap_modify_tuple(f->head_tup[k], desc, vals, nulls, repl);
-  CatalogTupleUpdate(heads, &f->head_tid[k], tup);
+  simple_heap_update(heads, &f->head_tid[k], tup);
+  if (!HeapTupleIsHeapOnly(tup)) {
+    // not a HOT update (the page was full): the new version's primary-key
+    // entry, as CatalogTupleUpdate makes it (the heads have no other index)
+    Relation idx = index_open(f->heads_pk, RowExclusiveLock);
+    IndexInfo *ii = BuildIndexInfo(idx);
+    Datum iv[INDEX_MAX_KEYS];
+    bool in[INDEX_MAX_KEYS];
+    for (int i = 0; i < ii->ii_NumIndexAttrs; ++i)
+      iv[i] = heap_getattr(tup, ii->ii_IndexAttrNumbers[i], desc, &in[i]);
+    index_insert(idx, iv, in, &tup->t_self, heads,
+                 ii->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO, false, ii);
+    index_close(idx, NoLock);
+  }
   table_close(heads, NoLock);
 }
 
@@ -1375,6 +1984,13 @@ void flush_finish(FlushState *f) {
     direct_close(f->direct);
     f->direct = nullptr;
   }
+  bool need_spi = !direct;
+  for (int k = 0; k < f->norgs; ++k)
+    if (!(f->heads_direct && f->has_head[k]))
+      need_spi = true;
+  MemoryContextSwitchTo(f->cxt);
+  if (need_spi)
+    flush_spi(f);
   const bool single =
       !direct && f->norgs == 1 && f->has_head[0] && f->n <= batch;
   if (single && f->n == 1) {
@@ -1388,7 +2004,7 @@ void flush_finish(FlushState *f) {
     v[1] = UUIDPGetDatum(&e->org);
     v[2] = Int64GetDatum(f->seqs[0]);
     v[3] = CStringGetTextDatum(s->table_name);
-    v[4] = text_or_null(e->pk, &isnull);
+    v[4] = json_text_or_null(e, e->pk, e->pkj, &isnull);
     nl[4] = isnull ? 'n' : ' ';
     v[5] = CStringGetTextDatum(op_name(e->op));
     v[6] = UUIDPGetDatum(&s->actor);
@@ -1399,9 +2015,9 @@ void flush_finish(FlushState *f) {
     v[9] = CStringGetTextDatum(s->current_user);
     v[10] = text_or_null(s->reason, &isnull);
     nl[10] = isnull ? 'n' : ' ';
-    v[11] = text_or_null(e->oldv, &isnull);
+    v[11] = json_text_or_null(e, e->oldv, e->oldj, &isnull);
     nl[11] = isnull ? 'n' : ' ';
-    v[12] = text_or_null(e->newv, &isnull);
+    v[12] = json_text_or_null(e, e->newv, e->newj, &isnull);
     nl[12] = isnull ? 'n' : ' ';
     v[13] = Int64GetDatum(e->row_count);
     nl[13] = e->row_count < 0 ? 'n' : ' ';
@@ -1440,7 +2056,7 @@ void flush_finish(FlushState *f) {
       v[1][j] = UUIDPGetDatum(&e->org);
       v[2][j] = Int64GetDatum(f->seqs[k]);
       v[3][j] = CStringGetTextDatum(s->table_name);
-      v[4][j] = text_or_null(e->pk, &nl[4][j]);
+      v[4][j] = json_text_or_null(e, e->pk, e->pkj, &nl[4][j]);
       v[5][j] = CStringGetTextDatum(op_name(e->op));
       v[6][j] = UUIDPGetDatum(&s->actor);
       nl[6][j] = !s->has_actor;
@@ -1448,8 +2064,8 @@ void flush_finish(FlushState *f) {
       v[8][j] = CStringGetTextDatum(s->session_user);
       v[9][j] = CStringGetTextDatum(s->current_user);
       v[10][j] = text_or_null(s->reason, &nl[10][j]);
-      v[11][j] = text_or_null(e->oldv, &nl[11][j]);
-      v[12][j] = text_or_null(e->newv, &nl[12][j]);
+      v[11][j] = json_text_or_null(e, e->oldv, e->oldj, &nl[11][j]);
+      v[12][j] = json_text_or_null(e, e->newv, e->newj, &nl[12][j]);
       v[13][j] = Int64GetDatum(e->row_count);
       nl[13][j] = e->row_count < 0;
       v[14][j] = bytes_datum(f->prev + 32 * k);
@@ -1502,7 +2118,8 @@ void flush_finish(FlushState *f) {
       elog(ERROR, "audit: moving the chain head failed");
   }
   PopActiveSnapshot();
-  SPI_finish();
+  if (f->spi)
+    SPI_finish();
   SetUserIdAndSecContext(f->save_user, f->save_sec);
   MemoryContextSwitchTo(f->old);
   MemoryContextDelete(f->cxt);
@@ -1530,8 +2147,13 @@ void flush_hash(FlushState *f) {
     e.id = f->ids[k];
     e.table_name = s->table_name;
     e.op = op_name(pe->op);
+    // canonical bytes (direct path) or JSON text
+    e.json_is_canonical = pe->canonical;
+    auto json = [&](const char *p, uint32 len) {
+      return pe->canonical ? std::string_view(p, len) : std::string_view(p);
+    };
     if (pe->pk)
-      e.record_pk = std::string_view(pe->pk);
+      e.record_pk = json(pe->pk, pe->pk_len);
     if (s->has_actor) {
       sa::Uuid16 a;
       memcpy(a.data(), s->actor.data, UUID_LEN);
@@ -1544,9 +2166,9 @@ void flush_hash(FlushState *f) {
     if (s->reason)
       e.reason = std::string_view(s->reason);
     if (pe->oldv)
-      e.old_values = std::string_view(pe->oldv);
+      e.old_values = json(pe->oldv, pe->old_len);
     if (pe->newv)
-      e.new_values = std::string_view(pe->newv);
+      e.new_values = json(pe->newv, pe->new_len);
     if (pe->row_count >= 0)
       e.row_count = pe->row_count;
     e.txid = f->txid;
