@@ -33,6 +33,10 @@ Datum sb_current_org_id(PG_FUNCTION_ARGS);
 
 #include "switchboard/lock_key.hpp"
 
+namespace switchboard::pg {
+void routing_triggers_prepare(); // routing_triggers_sql.cpp
+}
+
 namespace {
 
 struct Conv {
@@ -243,7 +247,10 @@ Datum assign_conversation(FunctionCallInfo fcinfo) {
 
   if (SPI_connect() != SPI_OK_CONNECT)
     elog(ERROR, "routing: SPI_connect failed");
+  // a new backend plans here, before the lock: these statements and the
+  // conversations triggers' (which run inside the critical section)
   prepare_plans();
+  switchboard::pg::routing_triggers_prepare();
 
   pg_uuid_t org{};
   Conv conv;

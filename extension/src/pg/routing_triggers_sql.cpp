@@ -525,6 +525,16 @@ Datum conversation_after(FunctionCallInfo fcinfo) {
 
 } // namespace
 
+namespace switchboard::pg {
+// Prepares both triggers' plans (the caller is connected to SPI): a new
+// backend's first assign_conversation calls it before taking the queue lock,
+// so planning is not done inside the critical section.
+void routing_triggers_prepare() {
+  prepare_before_plans();
+  prepare_after_plans();
+}
+} // namespace switchboard::pg
+
 // No C++ object is alive in either body: PostgreSQL errors (raised here or
 // by SPI) unwind straight to the caller, as they did from PL/pgSQL.
 SWITCHBOARD_FUNCTION(sb_routing_conversation_before) {
