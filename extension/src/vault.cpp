@@ -132,6 +132,53 @@ void ensure_sodium() {
     throw Error(switchboard::sqlstate::kInternal, "libsodium failed to start");
 }
 
+// Envelope nonces: a per-process ChaCha20 keystream (the CSPRNG construction
+// of libsodium's own randombytes_internal) keyed by 32 bytes from the OS,
+// refilled 64 nonces at a time. Random 192-bit nonces as before, without a
+// getrandom() system call per seal (a quarter of a seal's cost). The stream is
+// reseeded when the process id changes, so a forked process never repeats
+// its parent's nonces. Nonces are public (they travel in the envelope); the
+// seed only decides them, it protects no secret.
+namespace {
+struct NonceStream {
+  std::uint8_t seed[crypto_stream_chacha20_ietf_KEYBYTES];
+  std::uint8_t counter[crypto_stream_chacha20_ietf_NONCEBYTES];
+  std::uint8_t block[64 * kNonceBytes];
+  std::size_t used = sizeof(block);
+  pid_t pid = 0;
+  std::uint64_t refills = 0;
+};
+NonceStream &nonce_stream() {
+  static NonceStream s;
+  return s;
+}
+} // namespace
+
+void next_nonce(std::uint8_t *out) {
+  ensure_sodium();
+  NonceStream &s = nonce_stream();
+  const pid_t pid = getpid();
+  if (s.pid != pid) {
+    randombytes_buf(s.seed, sizeof(s.seed));
+    std::memset(s.counter, 0, sizeof(s.counter));
+    s.used = sizeof(s.block);
+    s.pid = pid;
+  }
+  if (s.used + kNonceBytes > sizeof(s.block)) {
+    crypto_stream_chacha20_ietf(s.block, sizeof(s.block), s.counter, s.seed);
+    sodium_increment(s.counter, sizeof(s.counter));
+    s.used = 0;
+    ++s.refills;
+  }
+  std::memcpy(out, s.block + s.used, kNonceBytes);
+  sodium_memzero(s.block + s.used, kNonceBytes);
+  s.used += kNonceBytes;
+}
+
+std::uint64_t nonce_refills() { return nonce_stream().refills; }
+
+void reseed_nonces_for_test() { nonce_stream().pid = 0; }
+
 SecureBuffer::SecureBuffer(std::size_t size) {
   ensure_sodium();
   data_ = static_cast<std::uint8_t *>(sodium_malloc(size ? size : 1));
@@ -472,7 +519,7 @@ std::string seal_core(const std::uint8_t *data_key,
   if (nonce != nullptr)
     std::memcpy(p + 5, nonce, kNonceBytes);
   else
-    randombytes_buf(p + 5, kNonceBytes);
+    next_nonce(p + 5);
   KeyWipe wipe;
   const std::uint8_t *key = data_key;
   if (key == nullptr) {

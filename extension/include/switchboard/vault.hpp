@@ -120,6 +120,13 @@ std::string associated_data(std::uint8_t format, std::uint32_t key_version,
                             const Binding &binding);
 
 // The org's data key under one root key, into out (kKeyBytes, ideally locked).
+// A fresh random envelope nonce (kNonceBytes) from the per-process nonce
+// stream; nonce_refills() counts its refills (64 nonces each) and
+// reseed_nonces_for_test() makes the next call reseed, as after a fork.
+void next_nonce(std::uint8_t *out);
+std::uint64_t nonce_refills();
+void reseed_nonces_for_test();
+
 void derive_org_key(const std::uint8_t *root_key, const Uuid &org,
                     std::uint8_t *out);
 
