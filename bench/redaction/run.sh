@@ -97,7 +97,7 @@ cat <<MD
 ## PHI redaction (one backend, $N transcripts, $mb MB)
 | path | seconds (best of 2, end to end through SQL) | MB/s |
 |---|---|---|
-| \`switchboard.redact\` (RE2::Set + validators, written and spoken) | $(calc "round($ours_s, 3)") | **$ours_mbs** (target ≥ 50) |
+| \`switchboard.redact\` (byte scan + anchored RE2 + validators, written and spoken) | $(calc "round($ours_s, 3)") | **$ours_mbs** (target ≥ 50) |
 | PL/pgSQL \`regexp_replace\` chain (11 written-form patterns) | $(calc "round($chain_s, 3)") | $chain_mbs |
 | **speed-up** | | **${ratio}×** (target ≥ 20×) |
 
