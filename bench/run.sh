@@ -30,7 +30,9 @@ report="$BENCH_RESULTS/REPORT.md"
   echo
 } >"$report"
 status=0
-for runner in bench/*/run.sh; do
+# RLS first: its read-only side-by-side runs are the most sensitive to the
+# background work (autovacuum, dirty pages) the write-heavy benches leave
+for runner in bench/rls/run.sh $(ls bench/*/run.sh | grep -v '^bench/rls/'); do
   engine=$(basename "$(dirname "$runner")")
   if [ -n "${BENCH_ONLY:-}" ] && [[ " $BENCH_ONLY " != *" $engine "* ]]; then continue; fi
   echo "== bench: $engine"
