@@ -24,6 +24,7 @@
 // when audit_log or the heads table has triggers (or RLS, for the heads)
 // that a direct write would skip; SPI is not even connected otherwise.
 #include "boundary.hpp"
+#include "spi_plans.hpp"
 
 extern "C" {
 #include "access/heapam.h"
@@ -1295,14 +1296,7 @@ SPIPlanPtr plan_insert_head = nullptr;
 SPIPlanPtr plan_one_head = nullptr;
 
 SPIPlanPtr keep_plan(const char *sql, int nargs, Oid *types) {
-  // generic plans: a custom plan per commit would cost more than the insert
-  SPIPlanPtr p = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
-  if (p == nullptr)
-    elog(ERROR, "audit: SPI_prepare failed: %s",
-         SPI_result_code_string(SPI_result));
-  if (SPI_keepplan(p) != 0)
-    elog(ERROR, "audit: SPI_keepplan failed");
-  return p;
+  return switchboard::pg::keep_generic_plan("audit", sql, nargs, types);
 }
 
 void prepare_plans() {

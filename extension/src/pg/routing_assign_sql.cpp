@@ -16,6 +16,7 @@
 // SQL below is schema-qualified, operators included, so a caller's
 // search_path cannot change what it runs.
 #include "boundary.hpp"
+#include "spi_plans.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -55,13 +56,7 @@ SPIPlanPtr plan_find, plan_get, plan_org, plan_access, plan_lock_conv,
     plan_pick, plan_update;
 
 SPIPlanPtr keep(const char *sql, int nargs, Oid *types) {
-  SPIPlanPtr p = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
-  if (p == nullptr)
-    elog(ERROR, "routing: SPI_prepare failed: %s",
-         SPI_result_code_string(SPI_result));
-  if (SPI_keepplan(p) != 0)
-    elog(ERROR, "routing: SPI_keepplan failed");
-  return p;
+  return switchboard::pg::keep_generic_plan("routing", sql, nargs, types);
 }
 
 void prepare_plans() {

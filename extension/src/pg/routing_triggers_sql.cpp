@@ -18,6 +18,7 @@
 // the boundary), so a PostgreSQL error reaches the caller unchanged (SQLSTATE,
 // constraint and table names, context), as it did from PL/pgSQL.
 #include "boundary.hpp"
+#include "spi_plans.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -165,13 +166,8 @@ void change(Changes *ch, TupleDesc desc, ColumnId id, Datum value,
 SPIPlanPtr plan_sla, plan_agent, plan_load, plan_history;
 
 SPIPlanPtr keep(const char *sql, int nargs, Oid *types) {
-  SPIPlanPtr p = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
-  if (p == nullptr)
-    elog(ERROR, "routing trigger: SPI_prepare failed: %s",
-         SPI_result_code_string(SPI_result));
-  if (SPI_keepplan(p) != 0)
-    elog(ERROR, "routing trigger: SPI_keepplan failed");
-  return p;
+  return switchboard::pg::keep_generic_plan("routing trigger", sql, nargs,
+                                            types);
 }
 
 void prepare_before_plans() {
