@@ -142,6 +142,9 @@ struct TableMeta {
   int *jsonb_order;    // them, in jsonb's key order (length, then bytes)
   int *pk_canon_order; // the primary-key columns, the same two ways
   int *pk_jsonb_order;
+  // a column's text can depend on search_path (regclass prints "t" or
+  // "public.t"): the trigger pins search_path while it reads such a table
+  bool pin_path;
 };
 
 HTAB *meta_cache = nullptr;
@@ -203,6 +206,46 @@ char kind_of(Oid typid) {
   }
 }
 
+// Types whose output function prints the same text under every
+// search_path: the trigger runs without a SET clause (a GUC switch on every
+// audited statement), so any other type (reg*, composites, ranges, types
+// of extensions) makes it pin search_path = pg_catalog for the statement.
+bool path_safe(Oid typid) {
+  Oid base = getBaseType(typid);
+  Oid elem = get_element_type(base);
+  if (OidIsValid(elem))
+    base = getBaseType(elem);
+  switch (base) {
+  case BOOLOID:
+  case INT2OID:
+  case INT4OID:
+  case INT8OID:
+  case NUMERICOID:
+  case FLOAT4OID:
+  case FLOAT8OID:
+  case JSONBOID:
+  case JSONOID:
+  case TIMESTAMPTZOID:
+  case TIMESTAMPOID:
+  case DATEOID:
+  case TIMEOID:
+  case TIMETZOID:
+  case INTERVALOID:
+  case UUIDOID:
+  case TEXTOID:
+  case VARCHAROID:
+  case BPCHAROID:
+  case CHAROID:
+  case NAMEOID:
+  case BYTEAOID:
+  case INETOID:
+  case CIDROID:
+    return true;
+  default:
+    return get_typtype(base) == TYPTYPE_ENUM;
+  }
+}
+
 // Secrets are never audited, whatever enable_audit was told (hard rule).
 bool always_excluded(Relation rel, const char *col) {
   if (strcmp(col, "secret") == 0)
@@ -242,6 +285,7 @@ TableMeta *get_meta(Relation rel, Trigger *trigger) {
   m->cols =
       static_cast<ColMeta *>(palloc0(sizeof(ColMeta) * (desc->natts + 1)));
   m->org_attnum = InvalidAttrNumber;
+  m->pin_path = false;
   for (int i = 0; i < desc->natts; ++i) {
     Form_pg_attribute att = TupleDescAttr(desc, i);
     ColMeta *c = &m->cols[i];
@@ -272,6 +316,8 @@ TableMeta *get_meta(Relation rel, Trigger *trigger) {
     if (strcmp(NameStr(att->attname), "org_id") == 0 &&
         att->atttypid == UUIDOID)
       m->org_attnum = att->attnum;
+    if (!c->excluded && !path_safe(att->atttypid))
+      m->pin_path = true;
   }
   Bitmapset *pk =
       RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_PRIMARY_KEY);
@@ -1068,7 +1114,8 @@ void record_truncate(TableMeta *m, int32 stmt) {
   if (SPI_connect() != SPI_OK_CONNECT)
     elog(ERROR, "SPI_connect failed");
   char *sql = psprintf(
-      "SELECT org_id, count(*) FROM ONLY %s GROUP BY org_id ORDER BY org_id",
+      "SELECT org_id, pg_catalog.count(*) FROM ONLY %s GROUP BY org_id "
+      "ORDER BY org_id",
       m->qualified_name);
   if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
     elog(ERROR, "audit: counting rows for TRUNCATE failed");
@@ -1103,6 +1150,13 @@ void audit_trigger_impl(FunctionCallInfo fcinfo) {
   TableMeta *m = get_meta(rel, td->tg_trigger);
   if (m->org_attnum == InvalidAttrNumber)
     return; // not a tenant table: there is no org chain to write to
+  // as a SET clause would, for this table only (undone by an error's abort)
+  int guc_level = -1;
+  if (m->pin_path) {
+    guc_level = NewGUCNestLevel();
+    (void)set_config_option("search_path", "pg_catalog", PGC_USERSET,
+                            PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+  }
   ensure_buffer();
   int32 stmt = -1;
   TupleDesc desc = RelationGetDescr(rel);
@@ -1253,6 +1307,8 @@ void audit_trigger_impl(FunctionCallInfo fcinfo) {
   }
   MemoryContextSwitchTo(old);
   MemoryContextDelete(work_cxt);
+  if (guc_level >= 0)
+    AtEOXact_GUC(true, guc_level);
 }
 
 // -------------------------------------------------------------- the flush
@@ -1309,10 +1365,11 @@ void prepare_plans() {
   // by the row version flush_begin read (ctid, a TID scan whatever the
   // statistics say; a generic plan on org_id chose a seq scan of the heads)
   Oid ut[] = {UUIDOID, INT8OID, BYTEAOID, TIDOID};
-  plan_head_update =
-      keep_plan("UPDATE switchboard.audit_chain_heads SET seq = $2, hash = $3, "
-                "updated_at = pg_catalog.now() WHERE ctid = $4 AND org_id = $1",
-                4, ut);
+  plan_head_update = keep_plan(
+      "UPDATE switchboard.audit_chain_heads SET seq = $2, hash = $3, "
+      "updated_at = pg_catalog.now() WHERE ctid OPERATOR(pg_catalog.=) $4 "
+      "AND org_id OPERATOR(pg_catalog.=) $1",
+      4, ut);
   Oid t[] = {INT8ARRAYOID,  UUIDARRAYOID, INT8ARRAYOID, TEXTARRAYOID,
              TEXTARRAYOID,  TEXTARRAYOID, UUIDARRAYOID, TEXTARRAYOID,
              TEXTARRAYOID,  TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
@@ -1348,7 +1405,7 @@ void prepare_plans() {
   char *both = psprintf(
       "WITH ins AS (%s RETURNING 1) UPDATE switchboard.audit_chain_heads "
       "SET seq = $19, hash = $20, updated_at = pg_catalog.now() "
-      "WHERE org_id = $21",
+      "WHERE org_id OPERATOR(pg_catalog.=) $21",
       insert_sql);
   plan_insert_head = keep_plan(both, 21, t2);
   pfree(both);
@@ -1366,7 +1423,8 @@ void prepare_plans() {
       "$6, $7, $8, $9, $10, $11, $12::pg_catalog.jsonb, $13::pg_catalog.jsonb, "
       "$14, $15, $16, $17, $18) RETURNING 1) "
       "UPDATE switchboard.audit_chain_heads SET seq = $19, hash = $20, "
-      "updated_at = pg_catalog.now() WHERE org_id = $21",
+      "updated_at = pg_catalog.now() "
+      "WHERE org_id OPERATOR(pg_catalog.=) $21",
       21, t1);
 }
 

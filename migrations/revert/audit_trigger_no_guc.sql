@@ -1,0 +1,5 @@
+-- Revert switchboard:audit_trigger_no_guc from pg
+BEGIN;
+ALTER SEQUENCE switchboard.audit_log_id_seq CACHE 1;
+ALTER EXTENSION switchboard UPDATE TO '0.2.0';
+COMMIT;
