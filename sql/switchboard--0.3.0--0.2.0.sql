@@ -5,3 +5,11 @@
 -- == audit ==
 ALTER FUNCTION switchboard.audit_trigger() SET search_path = pg_catalog;
 -- == end audit ==
+
+-- == redaction ==
+ALTER FUNCTION switchboard.redact(text) SET search_path = pg_catalog;
+ALTER FUNCTION switchboard.phi_spans(text) SET search_path = pg_catalog;
+ALTER FUNCTION switchboard._redact_policy(text, text, bytea) SET search_path = pg_catalog;
+ALTER FUNCTION switchboard._phi_spans_policy(text, text) SET search_path = pg_catalog;
+ALTER FUNCTION switchboard.redaction_engine_version() SET search_path = pg_catalog;
+-- == end redaction ==
