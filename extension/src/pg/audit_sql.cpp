@@ -55,7 +55,9 @@ extern "C" {
 #include "nodes/execnodes.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "storage/lmgr.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -160,12 +162,28 @@ struct LogOids {
 LogOids log_oids;
 uint64 log_oids_gen = 0; // bumped by every invalidation that resets them
 
+// audit_log's month partition this backend last wrote to: its created_at
+// range [lo, hi) and its column map, so a commit opens it directly instead
+// of routing through the root (ExecSetupPartitionTupleRouting,
+// ExecFindPartition, a column map by name). Forgotten on any relcache
+// invalidation of audit_log or of the partition (attach, detach, drop,
+// ALTER), and checked again once the locks are held.
+struct MonthCache {
+  bool valid;
+  Oid root, part;
+  TimestampTz lo, hi;
+  int att[18]; // kLogCols in the partition's layout
+};
+MonthCache month;
+
 void relcache_callback(Datum, Oid relid) {
   if (relid == InvalidOid || relid == log_oids.seqrel ||
       relid == log_oids.logrel || relid == log_oids.headsrel) {
     log_oids.valid = false;
     ++log_oids_gen;
   }
+  if (relid == InvalidOid || relid == month.root || relid == month.part)
+    month.valid = false;
   if (meta_cache == nullptr)
     return;
   if (relid == InvalidOid) {
@@ -1691,6 +1709,8 @@ const char *const kLogCols[] = {"id",
                                 "prev_hash",
                                 "hash"};
 constexpr int kNLogCols = 18;
+static_assert(sizeof(MonthCache::att) == sizeof(int) * kNLogCols,
+              "the month cache maps every audit_log column");
 
 bool has_insert_triggers(TriggerDesc *t) {
   return t != nullptr &&
@@ -1730,6 +1750,11 @@ struct DirectState {
   int pre_att[kNLogCols]; // kLogCols in the partition's layout
   int pre_nslots;
   TupleTableSlot **pre_slots;
+  // opened from the month cache: pre_part is the partition's own
+  // ResultRelInfo (no routing state); entries outside [lo, hi) cannot be
+  // written here and take the SPI statements
+  bool month;
+  TimestampTz lo, hi;
 };
 
 constexpr int kDirectBatch = 1000;
@@ -1754,7 +1779,83 @@ ResultRelInfo *route(DirectState *d, TimestampTz created_at) {
 
 // NULL: audit_log has INSERT triggers (or is not partitioned as expected);
 // the SPI INSERT then runs them.
+// The created_at range of a month partition, from its bound; false for the
+// default partition or any other kind of bound.
+bool month_bounds(Oid part, TimestampTz *lo, TimestampTz *hi) {
+  HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(part));
+  if (!HeapTupleIsValid(tup))
+    return false;
+  bool isnull;
+  Datum d = SysCacheGetAttr(RELOID, tup, Anum_pg_class_relpartbound, &isnull);
+  bool ok = false;
+  if (!isnull) {
+    Node *n = static_cast<Node *>(stringToNode(TextDatumGetCString(d)));
+    auto *spec = reinterpret_cast<PartitionBoundSpec *>(n);
+    if (IsA(n, PartitionBoundSpec) && !spec->is_default &&
+        spec->strategy == PARTITION_STRATEGY_RANGE &&
+        list_length(spec->lowerdatums) == 1 &&
+        list_length(spec->upperdatums) == 1) {
+      auto bound = [](Node *x, TimestampTz none, TimestampTz *out) {
+        auto *r = reinterpret_cast<PartitionRangeDatum *>(x);
+        if (r->kind != PARTITION_RANGE_DATUM_VALUE) {
+          *out = none;
+          return true;
+        }
+        Const *c = reinterpret_cast<Const *>(r->value);
+        if (c == nullptr || !IsA(c, Const) || c->constisnull ||
+            c->consttype != TIMESTAMPTZOID)
+          return false;
+        *out = DatumGetTimestampTz(c->constvalue);
+        return true;
+      };
+      ok =
+          bound(static_cast<Node *>(linitial(spec->lowerdatums)), DT_NOBEGIN,
+                lo) &&
+          bound(static_cast<Node *>(linitial(spec->upperdatums)), DT_NOEND, hi);
+    }
+  }
+  ReleaseSysCache(tup);
+  return ok;
+}
+
+// The month partition of `now` opened straight from the cache; NULL when the
+// cache does not hold it (or was invalidated while the locks were taken).
+DirectState *month_open(Oid logrel, int64 n, TimestampTz now) {
+  if (!month.valid || month.root != logrel || now < month.lo || now >= month.hi)
+    return nullptr;
+  // the locks an INSERT through the root takes
+  LockRelationOid(logrel, RowExclusiveLock);
+  Relation prel = table_open(month.part, RowExclusiveLock);
+  if (!month.valid || prel->rd_rel->relkind != RELKIND_RELATION ||
+      !prel->rd_rel->relispartition || has_insert_triggers(prel->trigdesc)) {
+    table_close(prel, NoLock);
+    return nullptr;
+  }
+  auto *d = static_cast<DirectState *>(palloc0(sizeof(DirectState)));
+  d->month = true;
+  d->lo = month.lo;
+  d->hi = month.hi;
+  d->estate = CreateExecutorState();
+  MemoryContext old = MemoryContextSwitchTo(d->estate->es_query_cxt);
+  ResultRelInfo *rri = makeNode(ResultRelInfo);
+  InitResultRelInfo(rri, prel, 0, nullptr, 0);
+  ExecOpenIndices(rri, false);
+  d->pre_part = rri;
+  d->pre_att_ok = true;
+  memcpy(d->pre_att, month.att, sizeof d->pre_att);
+  d->pre_nslots = static_cast<int>(Min(kDirectBatch, n));
+  d->pre_slots = static_cast<TupleTableSlot **>(
+      palloc(sizeof(TupleTableSlot *) * (d->pre_nslots + 1)));
+  for (int j = 0; j < d->pre_nslots; ++j)
+    d->pre_slots[j] = table_slot_create(prel, nullptr);
+  MemoryContextSwitchTo(old);
+  return d;
+}
+
 DirectState *direct_open(Oid logrel, int64 n) {
+  const TimestampTz now = GetCurrentTimestamp();
+  if (DirectState *d = month_open(logrel, n, now))
+    return d;
   Relation root = table_open(logrel, RowExclusiveLock);
   if (root->rd_rel->relkind != RELKIND_PARTITIONED_TABLE ||
       has_insert_triggers(root->trigdesc)) {
@@ -1797,10 +1898,22 @@ DirectState *direct_open(Oid logrel, int64 n) {
   d->rslot = MakeSingleTupleTableSlot(rdesc, &TTSOpsVirtual);
   // this month's partition, opened now (routed again after the locks), its
   // column map and the insert slots
-  ResultRelInfo *part = route(d, GetCurrentTimestamp());
+  ResultRelInfo *part = route(d, now);
   if (part->ri_RelationDesc->rd_rel->relkind == RELKIND_RELATION) {
     d->pre_part = part;
     d->pre_att_ok = map_log_cols(part->ri_RelationDesc, d->pre_att) < 0;
+    // remembered for the next commits of this month
+    TimestampTz lo, hi;
+    if (d->pre_att_ok &&
+        month_bounds(RelationGetRelid(part->ri_RelationDesc), &lo, &hi) &&
+        now >= lo && now < hi) {
+      month.root = logrel;
+      month.part = RelationGetRelid(part->ri_RelationDesc);
+      month.lo = lo;
+      month.hi = hi;
+      memcpy(month.att, d->pre_att, sizeof month.att);
+      month.valid = true;
+    }
     d->pre_nslots = static_cast<int>(Min(kDirectBatch, n));
     d->pre_slots = static_cast<TupleTableSlot **>(
         palloc(sizeof(TupleTableSlot *) * (d->pre_nslots + 1)));
@@ -1829,6 +1942,13 @@ int map_log_cols(Relation prel, int *att) {
 void direct_close(DirectState *d) {
   for (int j = 0; j < d->pre_nslots; ++j)
     ExecDropSingleTupleTableSlot(d->pre_slots[j]);
+  if (d->month) {
+    ExecCloseIndices(d->pre_part);
+    table_close(d->pre_part->ri_RelationDesc, NoLock);
+    FreeExecutorState(d->estate);
+    pfree(d);
+    return;
+  }
   ExecDropSingleTupleTableSlot(d->rslot);
   ExecCleanupTupleRouting(d->mt, d->proute);
   ExecCloseResultRelations(d->estate);
@@ -1844,9 +1964,12 @@ void direct_close(DirectState *d) {
 bool direct_insert(FlushState *f, DirectState *d) {
   if (d == nullptr)
     return false;
+  // opened from the month cache: only its own month can be written here
+  if (d->month && (f->created_at < d->lo || f->created_at >= d->hi))
+    return false;
   EState *estate = d->estate;
   MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
-  ResultRelInfo *part = route(d, f->created_at);
+  ResultRelInfo *part = d->month ? d->pre_part : route(d, f->created_at);
   Relation prel = part->ri_RelationDesc;
   bool ok = !has_insert_triggers(part->ri_TrigDesc) &&
             prel->rd_rel->relkind == RELKIND_RELATION;
