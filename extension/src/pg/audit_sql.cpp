@@ -30,6 +30,7 @@ extern "C" {
 #include "access/heapam.h"
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/skey.h"
 #include "access/stratnum.h"
 #include "access/table.h"
@@ -1825,7 +1826,11 @@ DirectState *month_open(Oid logrel, int64 n, TimestampTz now) {
     return nullptr;
   // the locks an INSERT through the root takes
   LockRelationOid(logrel, RowExclusiveLock);
-  Relation prel = table_open(month.part, RowExclusiveLock);
+  // gone (dropped by hand since): the lock's invalidations have reset the
+  // cache, and routing through the root finds the month
+  Relation prel = try_relation_open(month.part, RowExclusiveLock);
+  if (prel == nullptr)
+    return nullptr;
   if (!month.valid || prel->rd_rel->relkind != RELKIND_RELATION ||
       !prel->rd_rel->relispartition || has_insert_triggers(prel->trigdesc)) {
     table_close(prel, NoLock);
