@@ -8,6 +8,13 @@
 #include <mutex>
 #include <new>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <re2/re2.h>
 #include <re2/set.h>
 #include <sodium.h>
@@ -282,25 +289,58 @@ inline bool is_alpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-// True when one of words starts a word inside text[b, e) (lower-cased).
-bool has_word(std::string_view text, std::size_t b, std::size_t e,
-              Words words) {
-  if (words == nullptr || b >= e)
-    return false;
-  char buf[128];
-  const std::size_t n = std::min<std::size_t>(e - b, sizeof buf);
-  for (std::size_t i = 0; i < n; ++i)
-    buf[i] = lower(text[b + i]);
-  std::string_view w(buf, n);
-  for (Words p = words; *p != nullptr; ++p) {
-    std::size_t at = 0;
-    while ((at = w.find(*p, at)) != std::string_view::npos) {
-      if (at == 0 ? b == 0 || !is_alpha(text[b - 1]) : !is_alpha(w[at - 1]))
+// First letters of a list of words (bit c - 'a').
+std::uint32_t first_letters(Words words) {
+  std::uint32_t first = 0;
+  if (words != nullptr)
+    for (Words p = words; *p != nullptr; ++p)
+      first |= 1u << ((*p)[0] - 'a');
+  return first;
+}
+
+// Whether a word of list a (bit 0) and of list b (bit 1) starts a word
+// inside text[b, e), compared lower-cased (only the first 128 bytes of the
+// range are looked at). Every word of the lists starts with a letter, so
+// only the positions where a word of the text starts (no letter before) are
+// compared, and only with the words that start with that letter.
+unsigned has_words(std::string_view text, std::size_t b, std::size_t e,
+                   Words la, Words lb) {
+  if (b >= e)
+    return 0;
+  const std::size_t n = std::min<std::size_t>(e - b, 128);
+  const std::uint32_t fa = first_letters(la), fb = first_letters(lb);
+  const char *t = text.data() + b;
+  unsigned hits = 0;
+  auto match = [&](Words words, std::size_t at, char c) {
+    for (Words p = words; *p != nullptr; ++p) {
+      const char *w = *p;
+      if (w[0] != c)
+        continue;
+      std::size_t k = 1;
+      while (w[k] != 0 && at + k < n && lower(t[at + k]) == w[k])
+        ++k;
+      if (w[k] == 0)
         return true;
-      ++at;
     }
+    return false;
+  };
+  bool letter_before = b > 0 && is_alpha(text[b - 1]);
+  for (std::size_t at = 0; at < n; ++at) {
+    const char c = t[at];
+    const bool letter = is_alpha(c);
+    if (letter && !letter_before) {
+      const char lc = lower(c);
+      const std::uint32_t one = 1u << (lc - 'a');
+      if ((fa & one) != 0 && (hits & 1u) == 0 && match(la, at, lc))
+        hits |= 1u;
+      if ((fb & one) != 0 && (hits & 2u) == 0 && match(lb, at, lc))
+        hits |= 2u;
+      if (hits == ((la != nullptr ? 1u : 0u) | (lb != nullptr ? 2u : 0u)))
+        break;
+    }
+    letter_before = letter;
   }
-  return false;
+  return hits;
 }
 
 // A sentence end: '.', '?' or '!' followed by white space, or a newline.
@@ -311,23 +351,25 @@ inline bool sentence_end(std::string_view t, std::size_t i) {
          (t[i + 1] == ' ' || t[i + 1] == '\n');
 }
 
-// Context windows stop at sentence ends: a word in the previous turn of a
-// conversation says nothing about this candidate.
-bool context(std::string_view text, std::size_t b, std::size_t e, Words w,
-             std::size_t before, std::size_t after) {
-  std::size_t lb = b > before ? b - before : 0;
-  for (std::size_t i = b; i > lb; --i)
+// Whether a word of list a (bit 0) and of list b (bit 1) occurs in the
+// context of the candidate text[b, e): the windows of before bytes before it
+// and after bytes after it. Context windows stop at sentence ends: a word in
+// the previous turn of a conversation says nothing about this candidate.
+unsigned context(std::string_view text, std::size_t b, std::size_t e, Words la,
+                 Words lb, std::size_t before, std::size_t after) {
+  std::size_t wb = b > before ? b - before : 0;
+  for (std::size_t i = b; i > wb; --i)
     if (sentence_end(text, i - 1)) {
-      lb = i;
+      wb = i;
       break;
     }
-  std::size_t re = std::min(text.size(), e + after);
-  for (std::size_t i = e; i < re; ++i)
+  std::size_t we = std::min(text.size(), e + after);
+  for (std::size_t i = e; i < we; ++i)
     if (sentence_end(text, i)) {
-      re = i;
+      we = i;
       break;
     }
-  return has_word(text, lb, b, w) || has_word(text, e, re, w);
+  return has_words(text, wb, b, la, lb) | has_words(text, e, we, la, lb);
 }
 
 // Numbers and a month found in a date candidate.
@@ -382,22 +424,56 @@ int full_year(int y, int width) {
   return y;
 }
 
+// phi::digits_only(s) as a view, without a heap allocation for the short
+// candidates the patterns give (a std::string for longer ones).
+class Digits {
+public:
+  explicit Digits(std::string_view s) {
+    if (s.size() > sizeof buf_) {
+      big_ = phi::digits_only(s);
+      view_ = big_;
+      return;
+    }
+    std::size_t n = 0;
+    for (char c : s)
+      if (c >= '0' && c <= '9')
+        buf_[n++] = c;
+    view_ = std::string_view(buf_, n);
+  }
+  Digits(const Digits &) = delete;
+  Digits &operator=(const Digits &) = delete;
+  std::string_view view() const { return view_; }
+
+private:
+  char buf_[64];
+  std::string big_;
+  std::string_view view_;
+};
+
 bool card_trim(std::string_view m, std::size_t &b, std::size_t &e) {
   // Cut points: after a digit that is followed by a separator.
-  std::vector<std::size_t> cuts{0};
+  std::size_t small[64];
+  std::vector<std::size_t> large;
+  std::size_t *cuts = small;
+  if (m.size() + 1 > sizeof small / sizeof small[0]) {
+    large.resize(m.size() + 1);
+    cuts = large.data();
+  }
+  std::size_t count = 0;
+  cuts[count++] = 0;
   for (std::size_t i = 0; i + 1 < m.size(); ++i)
     if (m[i] >= '0' && m[i] <= '9' && (m[i + 1] == ' ' || m[i + 1] == '-'))
-      cuts.push_back(i + 1);
-  cuts.push_back(m.size());
-  for (std::size_t s = 0; s + 1 < cuts.size(); ++s) {
+      cuts[count++] = i + 1;
+  cuts[count++] = m.size();
+  for (std::size_t s = 0; s + 1 < count; ++s) {
     std::size_t start = cuts[s];
     while (start < m.size() && (m[start] == ' ' || m[start] == '-'))
       ++start;
-    for (std::size_t t = cuts.size() - 1; t > s; --t) {
-      if (s == 0 && t == cuts.size() - 1)
+    for (std::size_t t = count - 1; t > s; --t) {
+      if (s == 0 && t == count - 1)
         continue; // the whole match was already checked
-      std::string d = phi::digits_only(m.substr(start, cuts[t] - start));
-      if (d.size() >= 13 && phi::card_valid(d)) {
+      const Digits d(m.substr(start, cuts[t] - start));
+      if (d.view().size() >= 13 && phi::card_valid(d.view())) {
         b = start;
         e = cuts[t];
         return true;
@@ -405,6 +481,17 @@ bool card_trim(std::string_view m, std::size_t &b, std::size_t &e) {
     }
   }
   return false;
+}
+
+// m[at, at + strlen(w)) equals w (lower-case) after lower().
+inline bool lower_equals(std::string_view m, std::size_t at, const char *w,
+                         std::size_t len) {
+  if (at + len > m.size())
+    return false;
+  for (std::size_t k = 0; k < len; ++k)
+    if (lower(m[at + k]) != w[k])
+      return false;
+  return true;
 }
 
 // Runs the check for a candidate m = text[b, e); may narrow the span and
@@ -416,9 +503,9 @@ bool run_check(const PatternDef &p, std::string_view text, std::size_t &b,
   case Check::None:
     return true;
   case Check::Ssn:
-    return phi::ssn_valid(phi::digits_only(m));
+    return phi::ssn_valid(Digits(m).view());
   case Check::Card: {
-    if (phi::card_valid(phi::digits_only(m)))
+    if (phi::card_valid(Digits(m).view()))
       return true;
     std::size_t nb = 0, ne = 0;
     if (!card_trim(m, nb, ne))
@@ -428,7 +515,7 @@ bool run_check(const PatternDef &p, std::string_view text, std::size_t &b,
     return true;
   }
   case Check::Phone:
-    return phi::nanp_valid(phi::digits_only(m));
+    return phi::nanp_valid(Digits(m).view());
   case Check::Npi:
     return phi::npi_valid(m);
   case Check::Aba:
@@ -458,12 +545,12 @@ bool run_check(const PatternDef &p, std::string_view text, std::size_t &b,
   case Check::Address: {
     // Street names are not function words or units: "in 2 weeks on main
     // street" is not an address.
-    static const char *const kStop[] = {
+    static constexpr std::string_view kStop[] = {
         "and",    "or",    "on",      "in",    "at",    "to",      "for",
         "of",     "a",     "an",      "my",    "your",  "is",      "was",
         "with",   "from",  "by",      "then",  "weeks", "days",    "months",
         "years",  "hours", "minutes", "times", "pills", "tablets", "mg",
-        "people", "kids",  "doses",   nullptr};
+        "people", "kids",  "doses"};
     {
       std::size_t i = m.find(' ');
       std::size_t words = 0;
@@ -471,11 +558,9 @@ bool run_check(const PatternDef &p, std::string_view text, std::size_t &b,
         const std::size_t j = m.find(' ', i + 1);
         if (j == std::string_view::npos)
           break; // the last word is the suffix
-        std::string w(m.substr(i + 1, j - i - 1));
-        for (char &c : w)
-          c = lower(c);
-        for (const char *const *s = kStop; *s != nullptr; ++s)
-          if (w == *s)
+        const std::size_t len = j - i - 1;
+        for (std::string_view w : kStop)
+          if (w.size() == len && lower_equals(m, i + 1, w.data(), len))
             return false;
         i = j;
         ++words;
@@ -486,17 +571,21 @@ bool run_check(const PatternDef &p, std::string_view text, std::size_t &b,
     if (sp != std::string_view::npos && sp + 1 < m.size() && m[sp + 1] >= 'A' &&
         m[sp + 1] <= 'Z')
       score += 0.2f;
-    static const char *const kStrong[] = {" street",    " avenue", " road",
-                                          " boulevard", " lane",   " st",
-                                          " ave",       " rd",     " blvd"};
-    std::string low(m);
-    for (char &c : low)
-      c = lower(c);
-    for (const char *s : kStrong) {
-      std::size_t at = low.rfind(s);
-      if (at != std::string::npos) {
-        std::size_t end = at + std::strlen(s);
-        if (end == low.size() || !is_alpha(low[end])) {
+    static constexpr std::string_view kStrong[] = {
+        " street", " avenue", " road", " boulevard", " lane",
+        " st",     " ave",    " rd",   " blvd"};
+    for (std::string_view strong : kStrong) {
+      // The last occurrence, lower-cased, as std::string::rfind finds it.
+      const char *s = strong.data();
+      const std::size_t len = strong.size();
+      if (len > m.size())
+        continue;
+      std::size_t at = m.size() - len + 1;
+      while (at > 0 && !lower_equals(m, at - 1, s, len))
+        --at;
+      if (at > 0) {
+        const std::size_t end = at - 1 + len;
+        if (end == m.size() || !is_alpha(m[end])) {
           score += 0.1f;
           break;
         }
@@ -519,6 +608,18 @@ struct Candidate {
   std::size_t ob, oe; // original text
   float score;
 };
+
+struct BlockMasks;
+
+// Per-thread buffers of the engine, reused from call to call (no allocation
+// once they are large enough); looked up once per call.
+struct Scratch {
+  spoken::Normalized norm;
+  std::vector<Candidate> found, located, result;
+  std::vector<std::uint32_t> url_starts, ats;
+  std::vector<BlockMasks> masks;
+};
+Scratch &scratch();
 
 // Indices into kPatterns used by the fast path's candidate rules.
 enum : int {
@@ -591,6 +692,17 @@ bool fast_path_ok(std::string_view t) {
   const std::size_t n = t.size();
   std::uint64_t any = 0;
   std::size_t i = 0;
+#if defined(__SSE2__)
+  // 32 bytes a step: the high bits of every byte, OR-ed.
+  __m128i a0 = _mm_setzero_si128(), a1 = _mm_setzero_si128();
+  for (; i + 32 <= n; i += 32) {
+    a0 = _mm_or_si128(
+        a0, _mm_loadu_si128(reinterpret_cast<const __m128i *>(s + i)));
+    a1 = _mm_or_si128(
+        a1, _mm_loadu_si128(reinterpret_cast<const __m128i *>(s + i + 16)));
+  }
+  any = _mm_movemask_epi8(_mm_or_si128(a0, a1)) != 0 ? 0x80u : 0u;
+#endif
   for (; i + 8 <= n; i += 8) {
     std::uint64_t w;
     std::memcpy(&w, s + i, 8);
@@ -610,6 +722,200 @@ bool fast_path_ok(std::string_view t) {
 }
 
 constexpr std::uint32_t bit(int i) { return 1u << i; }
+
+// Bit masks of one block of 64 bytes of the text for the fast path's scan
+// (bit k: byte b + k; bytes at or past the end of the text are zero bytes).
+struct BlockMasks {
+  std::uint64_t word;   // [A-Za-z0-9_] (RE2's \w)
+  std::uint64_t digit;  // [0-9]
+  std::uint64_t upper;  // [A-Z]
+  std::uint64_t letter; // [A-Za-z]
+  std::uint64_t punct;  // '+', '(' and '@': the scan looks at each
+  std::uint64_t colon;  // ':'
+  std::uint64_t period; // '.'
+  std::uint64_t dot;    // "dot" in any case starts here
+  std::uint64_t ell;    // 'l' or 'L'
+  std::uint64_t aitch;  // 'h' or 'H'
+};
+
+// The masks a byte at a time: the reference for block_masks_simd, and the
+// only way on targets without SSE2. p holds at least 66 readable bytes.
+BlockMasks block_masks_scalar(const unsigned char *p) {
+  BlockMasks m{};
+  for (int k = 0; k < 64; ++k) {
+    const unsigned char c = p[k];
+    const std::uint64_t one = 1ull << k;
+    const std::uint8_t t = cls(c);
+    if (t & kWord)
+      m.word |= one;
+    if (t & kDigit)
+      m.digit |= one;
+    if (t & kUpper)
+      m.upper |= one;
+    if (t & kLetter)
+      m.letter |= one;
+    if (c == '+' || c == '(' || c == '@')
+      m.punct |= one;
+    if (c == ':')
+      m.colon |= one;
+    if (c == '.')
+      m.period |= one;
+    if ((c | 0x20) == 'l')
+      m.ell |= one;
+    if ((c | 0x20) == 'h')
+      m.aitch |= one;
+    if ((c | 0x20) == 'd' && (p[k + 1] | 0x20) == 'o' &&
+        (p[k + 2] | 0x20) == 't')
+      m.dot |= one;
+  }
+  return m;
+}
+
+#if defined(__SSE2__)
+// The same with SSE2, 16 bytes at a time.
+BlockMasks block_masks_simd(const unsigned char *p) {
+  BlockMasks m{};
+  const __m128i k20 = _mm_set1_epi8(0x20);
+  // c - lo < width as unsigned, in signed arithmetic: add 128 - lo and
+  // compare with width - 128.
+  auto range = [](__m128i x, int lo, int width) {
+    return _mm_cmplt_epi8(
+        _mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(128 - lo))),
+        _mm_set1_epi8(static_cast<char>(width - 128)));
+  };
+  auto eq = [](__m128i x, char c) {
+    return _mm_cmpeq_epi8(x, _mm_set1_epi8(c));
+  };
+  auto bits = [](__m128i v, int k) {
+    return static_cast<std::uint64_t>(
+               static_cast<std::uint16_t>(_mm_movemask_epi8(v)))
+           << (16 * k);
+  };
+  for (int k = 0; k < 4; ++k) {
+    const unsigned char *q = p + 16 * k;
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i *>(q));
+    const __m128i lx = _mm_or_si128(x, k20);
+    const __m128i letter = range(lx, 'a', 26);
+    const __m128i digit = range(x, '0', 10);
+    m.letter |= bits(letter, k);
+    m.digit |= bits(digit, k);
+    m.upper |= bits(range(x, 'A', 26), k);
+    m.word |= bits(_mm_or_si128(_mm_or_si128(letter, digit), eq(x, '_')), k);
+    m.punct |=
+        bits(_mm_or_si128(_mm_or_si128(eq(x, '+'), eq(x, '(')), eq(x, '@')), k);
+    m.colon |= bits(eq(x, ':'), k);
+    m.period |= bits(eq(x, '.'), k);
+    m.ell |= bits(eq(lx, 'l'), k);
+    m.aitch |= bits(eq(lx, 'h'), k);
+    const __m128i x1 = _mm_or_si128(
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(q + 1)), k20);
+    const __m128i x2 = _mm_or_si128(
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(q + 2)), k20);
+    m.dot |= bits(
+        _mm_and_si128(_mm_and_si128(eq(lx, 'd'), eq(x1, 'o')), eq(x2, 't')), k);
+  }
+  return m;
+}
+#endif
+
+#if defined(__x86_64__) && defined(__SSE2__) &&                                \
+    (defined(__GNUC__) || defined(__clang__))
+#define SWITCHBOARD_REDACTION_AVX2 1
+// The same with AVX2, 32 bytes at a time, where the CPU has it (chosen at
+// run time: the build targets baseline x86-64).
+__attribute__((target("avx2"))) BlockMasks
+block_masks_avx2(const unsigned char *p) {
+  // (Macros, not lambdas: a lambda would not inherit the target.)
+#define SB_RANGE(x, lo, width)                                                 \
+  _mm256_cmpgt_epi8(                                                           \
+      _mm256_set1_epi8(static_cast<char>((width)-128)),                        \
+      _mm256_add_epi8((x), _mm256_set1_epi8(static_cast<char>(128 - (lo)))))
+#define SB_EQ(x, c) _mm256_cmpeq_epi8((x), _mm256_set1_epi8(c))
+#define SB_BITS(v, k)                                                          \
+  (static_cast<std::uint64_t>(                                                 \
+       static_cast<std::uint32_t>(_mm256_movemask_epi8(v)))                    \
+   << (32 * (k)))
+  BlockMasks m{};
+  const __m256i k20 = _mm256_set1_epi8(0x20);
+  for (int k = 0; k < 2; ++k) {
+    const unsigned char *q = p + 32 * k;
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(q));
+    const __m256i lx = _mm256_or_si256(x, k20);
+    const __m256i letter = SB_RANGE(lx, 'a', 26);
+    const __m256i digit = SB_RANGE(x, '0', 10);
+    m.letter |= SB_BITS(letter, k);
+    m.digit |= SB_BITS(digit, k);
+    m.upper |= SB_BITS(SB_RANGE(x, 'A', 26), k);
+    m.word |= SB_BITS(
+        _mm256_or_si256(_mm256_or_si256(letter, digit), SB_EQ(x, '_')), k);
+    m.punct |=
+        SB_BITS(_mm256_or_si256(_mm256_or_si256(SB_EQ(x, '+'), SB_EQ(x, '(')),
+                                SB_EQ(x, '@')),
+                k);
+    m.colon |= SB_BITS(SB_EQ(x, ':'), k);
+    m.period |= SB_BITS(SB_EQ(x, '.'), k);
+    m.ell |= SB_BITS(SB_EQ(lx, 'l'), k);
+    m.aitch |= SB_BITS(SB_EQ(lx, 'h'), k);
+    const __m256i x1 = _mm256_or_si256(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(q + 1)), k20);
+    const __m256i x2 = _mm256_or_si256(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(q + 2)), k20);
+    m.dot |= SB_BITS(
+        _mm256_and_si256(_mm256_and_si256(SB_EQ(lx, 'd'), SB_EQ(x1, 'o')),
+                         SB_EQ(x2, 't')),
+        k);
+  }
+#undef SB_RANGE
+#undef SB_EQ
+#undef SB_BITS
+  return m;
+}
+
+bool cpu_has_avx2() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+#endif
+
+using BlockMasksFn = BlockMasks (*)(const unsigned char *);
+
+// The fastest implementation this CPU runs.
+BlockMasksFn block_masks_fn() {
+#if defined(SWITCHBOARD_REDACTION_AVX2)
+  static const BlockMasksFn fn =
+      cpu_has_avx2() ? block_masks_avx2 : block_masks_simd;
+  return fn;
+#elif defined(__SSE2__)
+  return block_masks_simd;
+#else
+  return block_masks_scalar;
+#endif
+}
+
+// The masks of every block of s[0, n), into out (one per 64 bytes, and a
+// zero block after the last so the scan may look one block ahead).
+void scan_masks(const unsigned char *s, std::size_t n,
+                std::vector<BlockMasks> &out) {
+  const std::size_t blocks = (n + 63) / 64;
+  out.resize(blocks + 1);
+  const BlockMasksFn block_masks = block_masks_fn();
+  std::size_t j = 0;
+  // Blocks whose 66 bytes lie inside the text are read in place; the
+  // last ones from a zero-padded copy.
+  for (; (j + 1) * 64 + 2 <= n; ++j)
+    out[j] = block_masks(s + j * 64);
+  for (; j < blocks; ++j) {
+    unsigned char pad[64 + 16] = {};
+    std::memcpy(pad, s + j * 64, n - j * 64 < 66 ? n - j * 64 : 66);
+    out[j] = block_masks(pad);
+  }
+  out[blocks] = BlockMasks{};
+}
+
+Scratch &scratch() {
+  thread_local Scratch s;
+  return s;
+}
 
 // Keyword patterns: the word a match of them starts with, lower-cased, and
 // how many letters may follow it inside the same word ("mrnab12345" is an
@@ -738,16 +1044,38 @@ std::uint32_t keyword_patterns(const char *w, std::size_t m,
 }
 
 // Street suffixes of the address pattern.
+constexpr std::string_view kSuffixes[] = {
+    "street",    "st",      "avenue", "ave",     "road",  "rd",
+    "boulevard", "blvd",    "lane",   "ln",      "drive", "dr",
+    "court",     "ct",      "way",    "place",   "pl",    "terrace",
+    "circle",    "parkway", "pkwy",   "highway", "hwy"};
+// For each first letter, the lengths of the suffixes starting with it.
+struct SuffixShapes {
+  std::uint16_t lens[26] = {};
+  constexpr SuffixShapes() {
+    for (std::string_view x : kSuffixes)
+      lens[x[0] - 'a'] =
+          static_cast<std::uint16_t>(lens[x[0] - 'a'] | (1u << x.size()));
+  }
+};
+constexpr SuffixShapes kSuffixShapes;
+
 bool street_suffix(const char *w, std::size_t m) {
-  static constexpr std::string_view kSuffixes[] = {
-      "street",    "st",      "avenue", "ave",     "road",  "rd",
-      "boulevard", "blvd",    "lane",   "ln",      "drive", "dr",
-      "court",     "ct",      "way",    "place",   "pl",    "terrace",
-      "circle",    "parkway", "pkwy",   "highway", "hwy"};
   for (std::string_view x : kSuffixes)
     if (x.size() == m && same(x.data(), w, m))
       return true;
   return false;
+}
+
+// street_suffix() of the m letters at s, any case (m >= 1).
+inline bool street_suffix_at(const unsigned char *s, std::size_t m) {
+  const unsigned a = static_cast<unsigned>((s[0] | 0x20) - 'a');
+  if (m > 9 || a >= 26 || ((kSuffixShapes.lens[a] >> m) & 1u) == 0)
+    return false;
+  char w[9];
+  for (std::size_t i = 0; i < m; ++i)
+    w[i] = static_cast<char>(s[i] | 0x20);
+  return street_suffix(w, m);
 }
 
 // Findings merged in original coordinates (normalised range kept for the
@@ -771,8 +1099,8 @@ bool street_suffix(const char *w, std::size_t m) {
 //    can have ('@' runs of e-mail characters; runs without white space from
 //    an "http"/"www" word). Equal outputs are checked over the synthetic
 //    corpus and random inputs by RedactionFastPath tests and the fuzzer.
-std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
-                                 const Options &options) {
+void recognise(std::string_view text, const Policy &policy,
+               const Options &options, std::vector<Candidate> &merged) {
   if (text.size() > options.max_bytes)
     throw Error(
         sqlstate::kProgramLimitExceeded,
@@ -780,12 +1108,21 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
         "input is " + std::to_string(text.size()) + " bytes, limit " +
             std::to_string(options.max_bytes));
   const Recognizer &rec = recognizer(options.max_mem);
-  spoken::Normalized norm = spoken::normalize(text, false);
+  // Per-thread buffers, reused from call to call (no allocation once they
+  // are large enough); a large input gets its own.
+  Scratch &sc = scratch();
+  const bool small = text.size() <= kFastPathMaxBytes;
+  spoken::Normalized own_norm;
+  std::vector<Candidate> own_found;
+  spoken::Normalized &norm = small ? sc.norm : own_norm;
+  std::vector<Candidate> &found = small ? sc.found : own_found;
+  found.clear();
+  merged.clear();
+  spoken::normalize_into(text, norm, false);
   const std::string_view nt = norm.changed ? std::string_view(norm.text) : text;
 
-  std::vector<Candidate> found;
   if (nt.empty())
-    return found;
+    return;
   const re2::StringPiece sp(nt.data(), nt.size());
   re2::StringPiece groups[2];
   std::vector<Candidate> *sink = &found;
@@ -799,9 +1136,13 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
     float score = p.base;
     if (!run_check(p, nt, b, e, score))
       return;
-    if (p.ctx != nullptr && context(nt, b, e, p.ctx, p.before, p.after))
+    const unsigned hits =
+        p.ctx != nullptr || p.neg != nullptr
+            ? context(nt, b, e, p.ctx, p.neg, p.before, p.after)
+            : 0u;
+    if (hits & 1u)
       score += p.boost;
-    if (p.neg != nullptr && context(nt, b, e, p.neg, p.before, p.after))
+    if (hits & 2u)
       score -= p.penalty;
     score = std::min(1.0f, std::max(0.0f, score));
     if (score + 1e-4f < policy[p.entity].threshold)
@@ -874,11 +1215,12 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
       if (policy[kPatterns[k].entity].enabled)
         enabled |= bit(static_cast<int>(k));
     std::size_t next[kPatternCount] = {};
-    std::vector<Candidate> located;
-    located.reserve(32);
-    found.reserve(32);
+    std::vector<Candidate> &located = sc.located;
+    std::vector<std::uint32_t> &url_starts = sc.url_starts, &ats = sc.ats;
+    located.clear();
+    url_starts.clear();
+    ats.clear();
     sink = &located;
-    std::vector<std::uint32_t> url_starts, ats;
     bool spelled_dot = false;
     std::size_t next_digit = 0; // first digit at or after the current word
     // Tries the patterns in mask at position p, in index order.
@@ -890,18 +1232,80 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
         if (p < next[k])
           continue;
         const PatternDef &pd = kPatterns[k];
-        if (!rec.re(k).Match(sp, p, n, RE2::ANCHOR_START, groups, pd.group + 1))
+        if (k == kZipState) {
+          // "IL 62704", "CA, 94105-1234": the group is all after the state,
+          // the optional comma and the one space, so the DFA's match alone
+          // gives it (a capture costs RE2 a second, slower engine).
+          if (!rec.re(k).Match(sp, p, n, RE2::ANCHOR_START, groups, 1))
+            continue;
+          const std::size_t g = p + (s[p + 2] == ',' ? 4 : 3);
+          groups[1] = re2::StringPiece(nt.data() + g, match_end() - g);
+        } else if (k == kAccountP) {
+          // The number is the group: it starts at the match's first digit
+          // (the words before it hold none), after an optional '-' and the
+          // letters glued to it (at most three, after ' ', ':', '#' or '.').
+          // Those letters are all the group's unless an optional word before
+          // the group ("id", "no", "num", "is") could take the first of them
+          // ("nos12345": " no", then "s12345"): then RE2 captures it.
+          if (!rec.re(k).Match(sp, p, n, RE2::ANCHOR_START, groups, 1))
+            continue;
+          const std::size_t e = match_end();
+          std::size_t g = p;
+          while (g < e && !(cls(s[g]) & kDigit))
+            ++g;
+          if (g > p && s[g - 1] == '-')
+            --g;
+          std::size_t l = g;
+          while (l > p && (cls(s[l - 1]) & kLetter))
+            --l;
+          auto starts_with = [&](const char *w) { // the letters, any case
+            const std::size_t len = std::strlen(w);
+            if (g - l < len)
+              return false;
+            for (std::size_t i = 0; i < len; ++i)
+              if ((s[l + i] | 0x20) != w[i])
+                return false;
+            return true;
+          };
+          if (l > p && g - l <= 3 &&
+              (s[l - 1] == ' ' || s[l - 1] == ':' || s[l - 1] == '#' ||
+               s[l - 1] == '.') &&
+              !starts_with("id") && !starts_with("no") && !starts_with("num") &&
+              !starts_with("is")) {
+            groups[1] = re2::StringPiece(nt.data() + l, e - l);
+          } else if (!rec.re(k).Match(sp, p, n, RE2::ANCHOR_START, groups, 2)) {
+            continue;
+          }
+        } else if (!rec.re(k).Match(sp, p, n, RE2::ANCHOR_START, groups,
+                                    pd.group + 1)) {
           continue;
+        }
         next[k] = match_end();
         consider(pd);
       }
     };
+    // The bit masks of the text, 64 bytes a block (see the scan below).
+    std::vector<BlockMasks> &masks = sc.masks;
+    scan_masks(s, n, masks);
+    // The end of the run of bytes at r (r <= n) whose bits are set in the
+    // masks bits(j) gives for block j (bytes past the text have none).
+    auto run_end = [&](std::size_t r, auto bits) {
+      while (r < n) {
+        const std::size_t j = r >> 6;
+        const std::uint64_t rest = ~bits(masks[j]) >> (r & 63);
+        if (rest != 0)
+          return std::min(n,
+                          r + static_cast<std::size_t>(__builtin_ctzll(rest)));
+        r = (j + 1) << 6;
+      }
+      return n;
+    };
+    auto digits_of = [](const BlockMasks &m) { return m.digit; };
+    auto letters_of = [](const BlockMasks &m) { return m.letter; };
+    auto alnum_of = [](const BlockMasks &m) { return m.letter | m.digit; };
     // Length of the run of digits at r.
     auto digit_run = [&](std::size_t r) {
-      std::size_t e = r;
-      while (e < n && (cls(s[e]) & kDigit))
-        ++e;
-      return e - r;
+      return r < n ? run_end(r, digits_of) - r : 0;
     };
     // The run of letters at r, lower-cased into w (the first 15 letters: a
     // longer word is no keyword, suffix or month); returns its length.
@@ -914,24 +1318,13 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
       }
       return e - r;
     };
-    std::size_t i = 0;
-    while (i < n) {
-      const unsigned char c = s[i];
+    // A word start (RE2's \b): every pattern but the e-mail and URL ones
+    // starts at one; finds the patterns worth trying there.
+    auto visit_word = [&](const std::size_t p, const bool colon_near) {
+      const unsigned char c = s[p];
       const std::uint8_t k = cls(c);
-      if ((k & kWord) == 0) {
-        if (c == '+')
-          try_at(i, at(i + 1) == '1' ? bit(kPhoneP) | bit(kPhoneBare) : 0);
-        else if (c == '(')
-          try_at(i, (cls(at(i + 1)) & kDigit) ? bit(kPhoneP) : 0);
-        else if (c == '@')
-          ats.push_back(static_cast<std::uint32_t>(i));
-        ++i;
-        continue;
-      }
-      // The start of a word (RE2's \b): every other pattern starts here.
-      const std::size_t p = i;
       std::uint32_t mask = 0;
-      {
+      if (colon_near) { // else no ':' ends a hex run of 1-4 here
         // IPv6: hex groups of 1-4 and colons, with "::" or 7 colons.
         std::size_t h = p;
         while (h < n && h - p <= 4 && (cls(s[h]) & kHex))
@@ -1010,16 +1403,20 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
           std::size_t r = q;
           for (int t = 0; t < 4 && at(r) == ' '; ++t) {
             ++r;
-            char w[16];
-            const std::size_t m = lower_word(r, w);
-            if (t >= 1 && m >= 2 && street_suffix(w, m) &&
+            const std::size_t m = run_end(r, letters_of) - r;
+            if (t >= 1 && m >= 2 && street_suffix_at(s + r, m) &&
                 !(cls(at(r + m)) & kWord)) {
               mask |= bit(kAddressP);
               break;
             }
-            while (r < n && ((cls(s[r]) & (kLetter | kDigit)) || s[r] == '.' ||
-                             s[r] == '\''))
-              ++r;
+            // Past the word: letters, digits, '.' and '\''.
+            for (;;) {
+              r = run_end(r, alnum_of);
+              if (r < n && (s[r] == '.' || s[r] == '\''))
+                ++r;
+              else
+                break;
+            }
           }
         }
         if (d <= 3 && after == '.') {
@@ -1046,11 +1443,8 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
           if (digits >= 13)
             mask |= bit(kCardP);
         }
-        i = q;
       } else {
-        std::size_t q = p;
-        while (q < n && (cls(s[q]) & kLetter))
-          ++q;
+        const std::size_t q = run_end(p, letters_of);
         const std::size_t m = q - p;
         const unsigned char after = at(q);
         if ((k & kUpper) && c != 'U' && (cls(after) & kDigit)) {
@@ -1082,6 +1476,15 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
               ++next_digit;
             if (next_digit < n)
               mask |= keyword_patterns(w, m, next_digit - p);
+            // "last" starts the last-four patterns only before " four" or
+            // " 4" (any case): "last month" tries neither.
+            const std::uint32_t last4 = bit(kLastFourSsn) | bit(kLastFourCard);
+            if ((mask & last4) != 0 &&
+                !(at(q) == ' ' &&
+                  (at(q + 1) == '4' ||
+                   ((at(q + 1) | 0x20) == 'f' && (at(q + 2) | 0x20) == 'o' &&
+                    (at(q + 3) | 0x20) == 'u' && (at(q + 4) | 0x20) == 'r'))))
+              mask &= ~last4;
           }
         }
         const char c0 = static_cast<char>(c | 0x20);
@@ -1096,12 +1499,113 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
               (m == 3 && same(w, "www", 3) && after == '.'))
             url_starts.push_back(static_cast<std::uint32_t>(p));
         }
-        i = q;
       }
       try_at(p, mask);
-      // The rest of the word (letters, digits, '_') holds no word start.
-      while (i < n && (cls(s[i]) & kWord))
-        ++i;
+    };
+    // The positions the scan visits, in increasing order, from bit masks of
+    // 64-byte blocks: '+', '(' and '@'; word starts with a digit; word
+    // starts with a letter that have a ':' within four bytes (IPv6) or after
+    // "http"/"https", a '.' three bytes on ("www."), "dot", an upper-case
+    // letter before an upper-case letter or digit (ZIP after a state code,
+    // ICD-10), or - for a word of three letters or more whose first two
+    // letters and length some keyword has - a digit within the keywords'
+    // reach (40 bytes, 64 for "last"). At every other word start the byte
+    // loop this replaces found an empty mask and recorded nothing, so
+    // skipping it changes nothing.
+    const std::size_t blocks = (n + 63) / 64;
+    for (std::size_t j = 0; j < blocks; ++j) {
+      const BlockMasks &m = masks[j], &nx = masks[j + 1];
+      const std::uint64_t prev_word = j > 0 ? masks[j - 1].word >> 63 : 0;
+      const std::uint64_t starts = m.word & ~((m.word << 1) | prev_word);
+      // ':' at p + 1 .. p + 4 (IPv6: after a hex run of 1-4), or at p + 4 or
+      // p + 5 after an 'h' ("http://", "https://").
+      std::uint64_t colon_near = 0, colon45 = 0;
+      for (int t = 1; t <= 4; ++t)
+        colon_near |= (m.colon >> t) | (nx.colon << (64 - t));
+      for (int t = 4; t <= 5; ++t)
+        colon45 |= (m.colon >> t) | (nx.colon << (64 - t));
+      const std::uint64_t period3 = (m.period >> 3) | (nx.period << 61);
+      const std::uint64_t ud = m.upper | m.digit, nud = nx.upper | nx.digit;
+      const std::uint64_t upper_next = m.upper & ((ud >> 1) | (nud << 63));
+      const std::uint64_t strong =
+          colon_near | (colon45 & m.aitch) | period3 | m.dot | upper_next;
+      // A digit at p .. p + 39 (the reach of every keyword but "last"), or
+      // at p .. p + 63 for a word starting with 'l'.
+      std::uint64_t near64 = m.digit ? ~0ull >> __builtin_clzll(m.digit) : 0;
+      if (nx.digit != 0) {
+        const int t = __builtin_ctzll(nx.digit);
+        if (t < 63)
+          near64 |= ~0ull << (t + 1);
+      }
+      // (Digits of this block smeared down by up to 39 bits, and the first
+      // digit of the next block, whose reach starts 39 bytes before it.)
+      std::uint64_t d = m.digit;
+      d |= d >> 1;
+      d |= d >> 2;
+      d |= d >> 4; // a digit at p .. p + 7
+      const std::uint64_t d8 = d;
+      d |= d >> 8;
+      d |= d >> 16; // p .. p + 31
+      std::uint64_t near40 = d | (d8 >> 32);
+      if (nx.digit != 0) {
+        const int t = __builtin_ctzll(nx.digit);
+        if (t <= 38)
+          near40 |= ~0ull << (25 + t);
+      }
+      // Keywords have three letters or more.
+      const std::uint64_t three = m.letter &
+                                  ((m.letter >> 1) | (nx.letter << 63)) &
+                                  ((m.letter >> 2) | (nx.letter << 62));
+      const std::uint64_t near = (near40 | (near64 & m.ell)) & three;
+      // The words only a keyword could start: kept if some keyword has their
+      // first two letters and length (no branch per word: most fail). Three
+      // letters at p (near) make s[p + 1] a letter inside the text.
+      std::uint64_t keywords = 0;
+      for (std::uint64_t t = starts & near & ~m.digit & ~strong; t != 0;
+           t &= t - 1) {
+        const int off = __builtin_ctzll(t);
+        const std::size_t p = j * 64 + static_cast<std::size_t>(off);
+        const std::uint64_t rest = ~m.letter >> off;
+        // (31 for 31 letters or more: no keyword is that long.)
+        const unsigned len =
+            rest != 0
+                ? std::min(31u, static_cast<unsigned>(__builtin_ctzll(rest)))
+                : 31u;
+        const unsigned a = static_cast<unsigned>((s[p] | 0x20) - 'a'),
+                       b = static_cast<unsigned>((s[p + 1] | 0x20) - 'a');
+        const std::uint32_t pass =
+            ((kKeywordIndex.lens[a * 26 + b] >> len) & 1u) |
+            static_cast<std::uint32_t>(rest == 0);
+        keywords |= static_cast<std::uint64_t>(pass) << off;
+      }
+      std::uint64_t visit =
+          m.punct | (starts & (m.digit | (strong & ~m.digit))) | keywords;
+      while (visit != 0) {
+        const std::size_t p =
+            j * 64 + static_cast<std::size_t>(__builtin_ctzll(visit));
+        const std::uint64_t one = visit & (0 - visit);
+        visit &= visit - 1;
+        const unsigned char c = s[p];
+        if ((cls(c) & kWord) == 0) {
+          if (c == '+')
+            try_at(p, at(p + 1) == '1' ? bit(kPhoneP) | bit(kPhoneBare) : 0);
+          else if (c == '(')
+            try_at(p, (cls(at(p + 1)) & kDigit) ? bit(kPhoneP) : 0);
+          else if (c == '@')
+            ats.push_back(static_cast<std::uint32_t>(p));
+          continue;
+        }
+        if ((keywords & one) != 0 && ~m.letter >> (p - j * 64) == 0) {
+          // A word past the block: its length decides.
+          std::size_t q = j * 64 + 64;
+          while (q < n && (cls(s[q]) & kLetter))
+            ++q;
+          if (!kKeywordIndex.maybe(static_cast<char>(c | 0x20),
+                                   static_cast<char>(s[p + 1] | 0x20), q - p))
+            continue;
+        }
+        visit_word(p, (colon_near & one) != 0);
+      }
     }
     // Scanned patterns first, as in the reference.
     sink = &found;
@@ -1140,6 +1644,15 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
       }
     }
     found.insert(found.end(), located.begin(), located.end());
+    // Keep the buffers small between calls (a few kB for transcripts).
+    if (located.capacity() > 4096)
+      std::vector<Candidate>().swap(located);
+    if (ats.capacity() > 4096)
+      std::vector<std::uint32_t>().swap(ats);
+    if (url_starts.capacity() > 4096)
+      std::vector<std::uint32_t>().swap(url_starts);
+    if (masks.capacity() > 1024)
+      std::vector<BlockMasks>().swap(masks);
   }
   // Merge overlapping findings: the union, labelled with the best score
   // (ties: the longer one).
@@ -1147,7 +1660,6 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
             [](const Candidate &a, const Candidate &b) {
               return a.ob != b.ob ? a.ob < b.ob : a.oe > b.oe;
             });
-  std::vector<Candidate> merged;
   for (const Candidate &c : found) {
     if (!merged.empty() && c.ob < merged.back().oe) {
       Candidate &m = merged.back();
@@ -1164,10 +1676,9 @@ std::vector<Candidate> recognise(std::string_view text, const Policy &policy,
       merged.push_back(c);
     }
   }
-  // Keep the canonical values reachable: stash the normalised text range in
-  // nb/ne (already) and return; callers that need values get nt via
-  // recognise_with_text.
-  return merged;
+  if (small && norm.text.capacity() > (64u << 10))
+    norm = spoken::Normalized();
+  // The canonical values come from the normalised range nb/ne.
 }
 
 bool numeric_entity(Entity e) {
@@ -1323,15 +1834,23 @@ Policy parse_policy(std::string_view spec) {
 
 std::vector<Span> find_spans(std::string_view text, const Policy &policy,
                              const Options &options) {
+  std::vector<Candidate> &found = scratch().result;
+  recognise(text, policy, options, found);
   std::vector<Span> out;
-  for (const Candidate &c : recognise(text, policy, options))
+  out.reserve(found.size());
+  for (const Candidate &c : found)
     out.push_back(Span{c.entity, c.ob, c.oe, c.score});
+  if (found.capacity() > 4096)
+    std::vector<Candidate>().swap(found);
   return out;
 }
 
 Result redact(std::string_view text, const Policy &policy,
               const Options &options) {
-  std::vector<Candidate> found = recognise(text, policy, options);
+  std::vector<Candidate> &found = scratch().result;
+  if (found.capacity() > 4096)
+    std::vector<Candidate>().swap(found); // left large by a failed call
+  recognise(text, policy, options, found);
   Result r;
   if (found.empty()) {
     r.text.assign(text.data(), text.size());
@@ -1354,7 +1873,13 @@ Result redact(std::string_view text, const Policy &policy,
       throw Error(sqlstate::kInvalidParameter,
                   "redaction policy uses hmac but no key was given");
 
-  r.text.reserve(text.size());
+  // The output's size (exact for tags; values get room for a token; the
+  // unsigned sum wraps back to the true, non-negative total).
+  std::size_t size = text.size();
+  for (const Candidate &c : found)
+    size += std::strlen(entity_name(c.entity)) + 2 +
+            (policy[c.entity].action != Action::Tag ? 24 : 0) - (c.oe - c.ob);
+  r.text.reserve(size);
   std::size_t at = 0;
   for (const Candidate &c : found) {
     r.text.append(text.data() + at, c.ob - at);
@@ -1378,6 +1903,8 @@ Result redact(std::string_view text, const Policy &policy,
     at = c.oe;
   }
   r.text.append(text.data() + at, text.size() - at);
+  if (found.capacity() > 4096)
+    std::vector<Candidate>().swap(found);
   return r;
 }
 
@@ -1438,6 +1965,37 @@ std::size_t utf8_chars(std::string_view text, std::size_t begin,
 }
 
 MatchPath last_match_path() { return tls_last_path; }
+
+namespace detail {
+bool scan_masks_agree(std::string_view text) {
+  // The text at the start of a zero-padded buffer, as scan_masks reads it.
+  std::vector<unsigned char> buf(text.begin(), text.end());
+  buf.resize(buf.size() + 80, 0);
+  for (std::size_t b = 0; b < text.size(); b += 64) {
+    const BlockMasks r = block_masks_scalar(buf.data() + b);
+    std::vector<BlockMasks> got{block_masks_fn()(buf.data() + b)};
+#if defined(__SSE2__)
+    got.push_back(block_masks_simd(buf.data() + b));
+#endif
+#if defined(SWITCHBOARD_REDACTION_AVX2)
+    if (cpu_has_avx2())
+      got.push_back(block_masks_avx2(buf.data() + b));
+#endif
+    for (const BlockMasks &a : got)
+      if (std::memcmp(&a, &r, sizeof a) != 0)
+        return false;
+  }
+  std::vector<BlockMasks> all;
+  scan_masks(reinterpret_cast<const unsigned char *>(text.data()), text.size(),
+             all);
+  for (std::size_t j = 0; j * 64 < text.size(); ++j) {
+    const BlockMasks r = block_masks_scalar(buf.data() + j * 64);
+    if (std::memcmp(&all[j], &r, sizeof r) != 0)
+      return false;
+  }
+  return true;
+}
+} // namespace detail
 
 } // namespace redaction
 

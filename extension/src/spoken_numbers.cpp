@@ -7,6 +7,13 @@
 #include <utility>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace switchboard::spoken {
 
 namespace {
@@ -258,6 +265,40 @@ bool may_start_run(std::string_view text, std::size_t b, std::size_t e) {
   return (shapes.lens[a * 27 + c] & (1u << n)) != 0;
 }
 
+// may_start_run's table at namespace scope, for the hot loop of
+// normalize_into (no guard of a function-local static on every word): for
+// each first-two-letters key, the lengths of the words that can start a run.
+struct RunShapes {
+  std::uint32_t lens[26 * 27] = {};
+  RunShapes() {
+    for (const auto &kv : lexicon()) {
+      const Kind k = kv.second.kind;
+      if (!numeric(k) || k == Kind::Hundred || k == Kind::Thousand)
+        continue;
+      const std::size_t key =
+          static_cast<std::size_t>(kv.first[0] - 'a') * 27 +
+          (kv.first.size() > 1 ? static_cast<std::size_t>(kv.first[1] - 'a')
+                               : 26);
+      lens[key] |= 1u << kv.first.size();
+    }
+  }
+};
+const RunShapes kRunShapes;
+
+// may_start_run(text, p, r) for a run of letters text[p, r), without
+// branches (the answer is nearly always no): the second letter is read only
+// when the word has one, a length over 11 finds no bit.
+inline bool may_start(const unsigned char *s, std::size_t n, std::size_t p,
+                      std::size_t r) {
+  const std::size_t len = r - p;
+  const std::size_t a = static_cast<std::size_t>((s[p] | 0x20) - 'a');
+  const unsigned char second = s[std::min(p + 1, n - 1)];
+  const std::size_t c =
+      len > 1 ? static_cast<std::size_t>((second | 0x20) - 'a') : 26;
+  return ((kRunShapes.lens[a * 27 + c] >> std::min<std::size_t>(len, 31)) &
+          1u) != 0;
+}
+
 class Emitter {
 public:
   Emitter(Normalized &out, bool full) : out_(out), full_(full) {}
@@ -394,7 +435,7 @@ void emit_run(const std::vector<Tok> &toks, Emitter &em) {
 
 } // namespace
 
-Normalized normalize(std::string_view text, bool full_map) {
+Normalized normalize_reference(std::string_view text, bool full_map) {
   Normalized out;
   const std::size_t n = text.size();
   std::size_t copied = 0; // original bytes [0, copied) are already emitted
@@ -572,8 +613,490 @@ Normalized normalize(std::string_view text, bool full_map) {
   return out;
 }
 
+namespace {
+
+// The letters of one block of 64 bytes, s[b, b + 64) of a text of n bytes
+// (bit k: byte b + k; bytes at or past n count as neither).
+struct LetterMasks {
+  std::uint64_t letters; // ASCII letters
+  // letters a number word that may start a run can begin with (either
+  // case): d, e, f, n, o, s, t, z. A number word starting with another
+  // letter would be missed: the normalize_reference comparison tests over
+  // the corpus and generated texts fail then.
+  std::uint64_t firsts;
+  std::uint64_t oh;  // 'o' or 'O'
+  std::uint64_t ohp; // "oh" in any case starts here
+  std::uint64_t th;  // "th" in any case starts here
+};
+
+inline bool run_first(unsigned char c) {
+  switch (c | 0x20) {
+  case 'd':
+  case 'e':
+  case 'f':
+  case 'n':
+  case 'o':
+  case 's':
+  case 't':
+  case 'z':
+    return true;
+  default:
+    return false;
+  }
+}
+
+// The masks of the 64 bytes at p (65 readable: "th" looks one byte on), a
+// byte at a time: the reference for the SIMD versions, and the only way on
+// targets without SSE2.
+LetterMasks letter_block_scalar(const unsigned char *p) {
+  LetterMasks m{0, 0, 0, 0, 0};
+  for (int k = 0; k < 64; ++k) {
+    const std::uint64_t one = 1ull << k;
+    if (is_alpha(p[k]))
+      m.letters |= one;
+    if (is_alpha(p[k]) && run_first(p[k]))
+      m.firsts |= one;
+    if ((p[k] | 0x20) == 'o')
+      m.oh |= one;
+    if ((p[k] | 0x20) == 'o' && (p[k + 1] | 0x20) == 'h')
+      m.ohp |= one;
+    if ((p[k] | 0x20) == 't' && (p[k + 1] | 0x20) == 'h')
+      m.th |= one;
+  }
+  return m;
+}
+
+#if defined(__SSE2__)
+LetterMasks letter_block_sse2(const unsigned char *p) {
+  LetterMasks m{0, 0, 0, 0, 0};
+  for (int k = 0; k < 4; ++k) {
+    const __m128i x =
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16 * k));
+    const __m128i lx = _mm_or_si128(x, _mm_set1_epi8(0x20));
+    const __m128i next = _mm_or_si128(
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16 * k + 1)),
+        _mm_set1_epi8(0x20));
+    // lx - 'a' < 26 as unsigned, in signed arithmetic: add 128 - 'a' and
+    // compare with 26 - 128.
+    const __m128i l = _mm_cmplt_epi8(
+        _mm_add_epi8(lx, _mm_set1_epi8(static_cast<char>(128 - 'a'))),
+        _mm_set1_epi8(static_cast<char>(26 - 128)));
+    // d/e and n/o differ in the lowest bit only.
+    const __m128i lx1 = _mm_or_si128(lx, _mm_set1_epi8(1));
+    const __m128i o = _mm_cmpeq_epi8(lx, _mm_set1_epi8('o'));
+    const __m128i t = _mm_cmpeq_epi8(lx, _mm_set1_epi8('t'));
+    const __m128i f = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(lx1, _mm_set1_epi8('e')),
+                     _mm_cmpeq_epi8(lx1, _mm_set1_epi8('o'))),
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(lx, _mm_set1_epi8('f')),
+                                  _mm_cmpeq_epi8(lx, _mm_set1_epi8('s'))),
+                     _mm_or_si128(t, _mm_cmpeq_epi8(lx, _mm_set1_epi8('z')))));
+    auto bits = [k](__m128i v) {
+      return static_cast<std::uint64_t>(
+                 static_cast<std::uint16_t>(_mm_movemask_epi8(v)))
+             << (16 * k);
+    };
+    m.letters |= bits(l);
+    m.firsts |= bits(_mm_and_si128(l, f));
+    const __m128i h = _mm_cmpeq_epi8(next, _mm_set1_epi8('h'));
+    m.oh |= bits(o);
+    m.ohp |= bits(_mm_and_si128(o, h));
+    m.th |= bits(_mm_and_si128(t, h));
+  }
+  return m;
+}
+#endif
+
+#if defined(__x86_64__) && defined(__SSE2__) &&                                \
+    (defined(__GNUC__) || defined(__clang__))
+#define SWITCHBOARD_SPOKEN_AVX2 1
+// The same with AVX2, where the CPU has it (chosen at run time).
+__attribute__((target("avx2"))) LetterMasks
+letter_block_avx2(const unsigned char *p) {
+  LetterMasks m{0, 0, 0, 0, 0};
+  const __m256i k20 = _mm256_set1_epi8(0x20);
+  for (int k = 0; k < 2; ++k) {
+    const __m256i x =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + 32 * k));
+    const __m256i lx = _mm256_or_si256(x, k20);
+    const __m256i next = _mm256_or_si256(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + 32 * k + 1)),
+        k20);
+    const __m256i l = _mm256_cmpgt_epi8(
+        _mm256_set1_epi8(static_cast<char>(26 - 128)),
+        _mm256_add_epi8(lx, _mm256_set1_epi8(static_cast<char>(128 - 'a'))));
+    const __m256i lx1 = _mm256_or_si256(lx, _mm256_set1_epi8(1));
+    const __m256i o = _mm256_cmpeq_epi8(lx, _mm256_set1_epi8('o'));
+    const __m256i t = _mm256_cmpeq_epi8(lx, _mm256_set1_epi8('t'));
+    const __m256i f = _mm256_or_si256(
+        _mm256_or_si256(_mm256_cmpeq_epi8(lx1, _mm256_set1_epi8('e')),
+                        _mm256_cmpeq_epi8(lx1, _mm256_set1_epi8('o'))),
+        _mm256_or_si256(
+            _mm256_or_si256(_mm256_cmpeq_epi8(lx, _mm256_set1_epi8('f')),
+                            _mm256_cmpeq_epi8(lx, _mm256_set1_epi8('s'))),
+            _mm256_or_si256(t, _mm256_cmpeq_epi8(lx, _mm256_set1_epi8('z')))));
+    const int shift = 32 * k;
+    m.letters |= static_cast<std::uint64_t>(
+                     static_cast<std::uint32_t>(_mm256_movemask_epi8(l)))
+                 << shift;
+    m.firsts |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(
+                    _mm256_movemask_epi8(_mm256_and_si256(l, f))))
+                << shift;
+    const __m256i h = _mm256_cmpeq_epi8(next, _mm256_set1_epi8('h'));
+    m.oh |= static_cast<std::uint64_t>(
+                static_cast<std::uint32_t>(_mm256_movemask_epi8(o)))
+            << shift;
+    m.ohp |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(
+                 _mm256_movemask_epi8(_mm256_and_si256(o, h))))
+             << shift;
+    m.th |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(
+                _mm256_movemask_epi8(_mm256_and_si256(t, h))))
+            << shift;
+  }
+  return m;
+}
+#endif
+
+using LetterBlockFn = LetterMasks (*)(const unsigned char *);
+
+// The fastest implementation this CPU runs.
+LetterBlockFn letter_block_fn() {
+#if defined(SWITCHBOARD_SPOKEN_AVX2)
+  static const LetterBlockFn fn = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") ? letter_block_avx2
+                                          : letter_block_sse2;
+  }();
+  return fn;
+#elif defined(__SSE2__)
+  return letter_block_sse2;
+#else
+  return letter_block_scalar;
+#endif
+}
+
+// The masks of block s[b, b + 64) of a text of n bytes (bytes at or past n
+// count as zero bytes).
+LetterMasks letter_masks(LetterBlockFn fn, const unsigned char *s,
+                         std::size_t n, std::size_t b) {
+  // 65 bytes are read (the byte after the block too): the last blocks come
+  // from a zero-padded copy.
+  unsigned char pad[80];
+  if (n - b >= sizeof pad)
+    return fn(s + b);
+  std::memset(pad, 0, sizeof pad);
+  std::memcpy(pad, s + b, n - b);
+  return fn(pad);
+}
+
+// lookup(text, b, e) for a run of letters s[b, e) of a text of n bytes
+// (little-endian byte order of the keys is irrelevant: both sides are built
+// the same way): the word lower-cased
+// into two 8-byte keys, compared with the entries of its first two letters
+// and length.
+const Word *lookup_fast(const unsigned char *s, std::size_t n, std::size_t b,
+                        std::size_t e) {
+  struct Entry {
+    std::uint64_t lo, hi;
+    const Word *w;
+  };
+  struct Table {
+    // Entries by first letter, second letter (26: none) and length.
+    std::vector<Entry> entries;
+    std::uint16_t begin[26 * 27 * 12 + 1] = {};
+    static std::size_t slot(std::size_t a, std::size_t c, std::size_t len) {
+      return (a * 27 + c) * 12 + len;
+    }
+    Table() {
+      std::vector<std::pair<std::size_t, Entry>> all;
+      for (const auto &kv : lexicon()) {
+        const std::string_view w = kv.first;
+        unsigned char buf[16] = {};
+        std::memcpy(buf, w.data(), w.size());
+        Entry en{0, 0, &kv.second};
+        std::memcpy(&en.lo, buf, 8);
+        std::memcpy(&en.hi, buf + 8, 8);
+        all.push_back(
+            {slot(static_cast<std::size_t>(w[0] - 'a'),
+                  w.size() > 1 ? static_cast<std::size_t>(w[1] - 'a') : 26,
+                  w.size()),
+             en});
+      }
+      for (std::size_t k = 0; k < 26 * 27 * 12; ++k) {
+        begin[k] = static_cast<std::uint16_t>(entries.size());
+        for (const auto &x : all)
+          if (x.first == k)
+            entries.push_back(x.second);
+      }
+      begin[26 * 27 * 12] = static_cast<std::uint16_t>(entries.size());
+    }
+  };
+  static const Table table;
+  const std::size_t len = e - b;
+  if (len == 0 || len > 11)
+    return nullptr;
+  std::uint64_t lo, hi;
+  if (n - b >= 16) { // two fixed loads; the mask below drops the rest
+    std::memcpy(&lo, s + b, 8);
+    std::memcpy(&hi, s + b + 8, 8);
+  } else {
+    unsigned char buf[16] = {};
+    std::memcpy(buf, s + b, len);
+    std::memcpy(&lo, buf, 8);
+    std::memcpy(&hi, buf + 8, 8);
+  }
+  // Letters only: | 0x20 lower-cases each (and leaves the zero padding).
+  const std::uint64_t k20 = 0x2020202020202020ull;
+  const std::uint64_t mlo = len >= 8 ? ~0ull : (1ull << (8 * len)) - 1,
+                      mhi = len <= 8 ? 0 : (1ull << (8 * (len - 8))) - 1;
+  lo = (lo | k20) & mlo;
+  hi = (hi | k20) & mhi;
+  const std::size_t a = static_cast<std::size_t>((s[b] | 0x20) - 'a');
+  const std::size_t c =
+      len > 1 ? static_cast<std::size_t>((s[b + 1] | 0x20) - 'a') : 26;
+  const std::size_t k = Table::slot(a, c, len);
+  for (std::size_t x = table.begin[k]; x < table.begin[k + 1]; ++x)
+    if (table.entries[x].lo == lo && table.entries[x].hi == hi)
+      return table.entries[x].w;
+  return nullptr;
+}
+
+// The tokens of a run, one buffer per thread (looked up once per call).
+std::vector<Tok> &run_buffer() {
+  thread_local std::vector<Tok> run;
+  return run;
+}
+
+} // namespace
+
+Normalized normalize(std::string_view text, bool full_map) {
+  Normalized out;
+  normalize_into(text, out, full_map);
+  return out;
+}
+
+// normalize_reference() with the same run logic; only the way to the next
+// word that may start a run differs (letter masks instead of a byte loop),
+// and the buffers are reused.
+void normalize_into(std::string_view text, Normalized &out, bool full_map) {
+  out.text.clear();
+  out.begin.clear();
+  out.end.clear();
+  out.pieces.clear();
+  out.changed = false;
+  out.hint_ = 0;
+  const std::size_t n = text.size();
+  std::size_t copied = 0; // original bytes [0, copied) are already emitted
+  Emitter em(out, full_map);
+  std::vector<Tok> &run = run_buffer();
+
+  auto ensure_started = [&] {
+    if (!out.changed) {
+      out.changed = true;
+      out.text.reserve(n + 16);
+      out.pieces.reserve(32);
+      if (full_map) {
+        out.begin.reserve(n + 16);
+        out.end.reserve(n + 16);
+      }
+    }
+  };
+  auto copy_to = [&](std::size_t upto) {
+    if (upto <= copied)
+      return;
+    const std::size_t at = out.text.size(), len = upto - copied;
+    out.pieces.push_back(Normalized::Piece{static_cast<std::uint32_t>(at),
+                                           static_cast<std::uint32_t>(copied),
+                                           0, true});
+    out.text.append(text.data() + copied, len);
+    if (full_map) {
+      out.begin.resize(at + len);
+      out.end.resize(at + len);
+      std::uint32_t *bp = out.begin.data() + at, *ep = out.end.data() + at;
+      for (std::size_t k = 0; k < len; ++k) {
+        bp[k] = static_cast<std::uint32_t>(copied + k);
+        ep[k] = static_cast<std::uint32_t>(copied + k + 1);
+      }
+    }
+    copied = upto;
+  };
+
+  const unsigned char *s = reinterpret_cast<const unsigned char *>(text.data());
+  // The rest of a word that may start a run (the reference's loop body from
+  // word_at on): returns where the search for the next word resumes.
+  auto from_word = [&](std::size_t i, std::size_t r) -> std::size_t {
+    // word_at(text, i, e) for the run of letters text[i, r).
+    if ((i > 0 && is_alnum(s[i - 1])) || (r < n && s[r] >= '0' && s[r] <= '9'))
+      return r; // no word starts inside a run of letters: skip the run
+    const std::size_t e = r;
+    const Word *w = lookup_fast(s, n, i, e);
+    if (w == nullptr || !numeric(w->kind) || w->kind == Kind::Hundred ||
+        w->kind == Kind::Thousand) {
+      return e;
+    }
+    // Collect a run starting at this number word.
+    run.clear();
+    run.push_back(Tok{*w, static_cast<std::uint32_t>(i),
+                      static_cast<std::uint32_t>(e), 0});
+    std::size_t j = e;
+    bool ended = w->kind == Kind::Ordinal || w->kind == Kind::TensOrd;
+    while (!ended) {
+      // Gap: spaces and punctuation, fillers, dash words.
+      char sep = 0;
+      std::size_t p = j;
+      bool ok = true;
+      const Word *next = nullptr;
+      std::size_t ne = 0;
+      int spaces = 0;
+      while (p < n) {
+        const char c = text[p];
+        if (c == ' ' || c == '\t') {
+          ++spaces;
+          ++p;
+        } else if (c == ',' || c == ';' || c == '.') {
+          // "..." and commas are pauses; a single '.' ends a sentence
+          if (c == '.' && !(p + 1 < n && text[p + 1] == '.') &&
+              !(p > 0 && text[p - 1] == '.')) {
+            ok = false;
+            break;
+          }
+          sep = '-';
+          ++p;
+        } else if (c == '-') {
+          if (p == j && p + 1 < n &&
+              is_alpha(static_cast<unsigned char>(text[p + 1]))) {
+            ++p; // "twenty-one": a glued hyphen joins
+          } else {
+            sep = '-';
+            ++p;
+          }
+        } else if (is_alpha(static_cast<unsigned char>(c)) &&
+                   word_at(text, p, ne)) {
+          const Word *g = lookup_fast(s, n, p, ne);
+          if (g == nullptr) {
+            ok = false;
+            break;
+          }
+          if (g->kind == Kind::Filler || g->kind == Kind::Dash) {
+            sep = '-';
+            p = ne;
+          } else if (g->kind == Kind::Slash) {
+            sep = '/';
+            p = ne;
+          } else if (g->kind == Kind::And) {
+            const Kind last = run.back().w.kind;
+            if (last != Kind::Hundred && last != Kind::Thousand) {
+              ok = false;
+              break;
+            }
+            p = ne;
+          } else {
+            next = g;
+            break;
+          }
+        } else {
+          ok = false;
+          break;
+        }
+        if (spaces > 3) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok || next == nullptr || !numeric(next->kind))
+        break;
+      // "double"/"triple" only count before a digit word; decided below.
+      run.push_back(Tok{*next, static_cast<std::uint32_t>(p),
+                        static_cast<std::uint32_t>(ne), sep});
+      j = ne;
+      if (next->kind == Kind::Ordinal || next->kind == Kind::TensOrd)
+        ended = true;
+    }
+    // Drop Repeat tokens not followed by a digit word (and anything after).
+    for (std::size_t k = 0; k < run.size(); ++k) {
+      if (run[k].w.kind == Kind::Repeat &&
+          (k + 1 >= run.size() || run[k + 1].w.kind != Kind::Digit)) {
+        run.resize(k);
+        break;
+      }
+    }
+    // A run of weak words only ("oh", "first", "second") stays as text.
+    bool strong = false;
+    for (const Tok &t : run)
+      strong = strong || !t.w.weak;
+    // ... except an ordinal in a date: "may second", "first of october".
+    if (!strong && run.size() == 1 && run[0].w.kind == Kind::Ordinal &&
+        date_ordinal(text, run[0].b, run[0].e))
+      strong = true;
+    if (run.empty() || (!strong && run.size() < 2)) {
+      return e;
+    }
+    ensure_started();
+    copy_to(run.front().b);
+    emit_run(run, em);
+    copied = run.back().e;
+    return copied;
+  };
+
+  // Only the starts of runs of letters can start a word (the reference's
+  // byte loop skips every other byte). Each block of 64 bytes gives them as
+  // a bit mask; the common case, a word no number word has the shape of
+  // (first two letters and length), costs a few independent instructions.
+  std::size_t i = 0; // the search resumes here
+  const LetterBlockFn block_fn = letter_block_fn();
+  for (std::size_t b = 0; b < n;) {
+    const LetterMasks lm = letter_masks(block_fn, s, n, b);
+    const std::uint64_t letters = lm.letters;
+    const std::uint64_t before = b > 0 && is_alpha(s[b - 1]) ? 1u : 0u;
+    std::uint64_t starts = lm.firsts & ~((letters << 1) | before);
+    // Words of one or two letters only as "o" and "oh"; words starting with
+    // "th" only from five letters ("three", "thirty", ...): no other word
+    // of those shapes may start a run. (Bits past the block count as
+    // letters here, so a word reaching past it is kept.)
+    const std::uint64_t more = letters >> 1 | 1ull << 63,
+                        more2 = letters >> 2 | 3ull << 62,
+                        more3 = letters >> 3 | 7ull << 61,
+                        more4 = letters >> 4 | 15ull << 60;
+    starts &= (more & more2) | (lm.oh & (~more | lm.ohp));
+    starts &= ~lm.th | (more2 & more3 & more4);
+    if (i > b)
+      starts &= ~0ull << (i - b);
+    while (starts != 0) {
+      const std::size_t p =
+          b + static_cast<std::size_t>(__builtin_ctzll(starts));
+      starts &= starts - 1;
+      const std::uint64_t rest = ~letters >> (p - b);
+      std::size_t r;
+      if (rest != 0) {
+        r = p + static_cast<std::size_t>(__builtin_ctzll(rest));
+      } else {
+        r = b + 64;
+        while (r < n && is_alpha(s[r]))
+          ++r;
+      }
+      if (!may_start(s, n, p, r))
+        continue;
+      i = from_word(p, r);
+      if (i >= b + 64)
+        break;
+      starts &= ~0ull << (i - b);
+    }
+    b = std::max(b + 64, i & ~static_cast<std::size_t>(63));
+  }
+  if (out.changed)
+    copy_to(n);
+  if (run.capacity() > 4096)
+    std::vector<Tok>().swap(run); // keep the per-thread buffer small
+}
+
 const Normalized::Piece &Normalized::piece(std::size_t i) const {
-  // The last piece starting at or before i.
+  // The last piece starting at or before i. The engine asks in increasing
+  // order: the piece of the previous answer, or the one after it, first.
+  for (std::size_t h = hint_; h < hint_ + 2 && h < pieces.size(); ++h)
+    if (pieces[h].at <= i && (h + 1 == pieces.size() || pieces[h + 1].at > i)) {
+      hint_ = h;
+      return pieces[h];
+    }
   std::size_t lo = 0, hi = pieces.size();
   while (hi - lo > 1) {
     const std::size_t mid = (lo + hi) / 2;
@@ -582,6 +1105,7 @@ const Normalized::Piece &Normalized::piece(std::size_t i) const {
     else
       hi = mid;
   }
+  hint_ = lo;
   return pieces[lo];
 }
 
@@ -602,5 +1126,31 @@ std::uint32_t Normalized::orig_end(std::size_t e) const {
   const Piece &p = piece(e - 1);
   return p.copy ? p.ob + static_cast<std::uint32_t>(e - p.at) : p.oe;
 }
+
+namespace detail {
+bool letter_masks_agree(std::string_view text) {
+  std::vector<unsigned char> buf(text.begin(), text.end());
+  buf.resize(buf.size() + 80, 0);
+  const unsigned char *s = buf.data();
+  for (std::size_t b = 0; b < text.size(); b += 64) {
+    const LetterMasks r = letter_block_scalar(s + b);
+    std::vector<LetterMasks> got{letter_masks(
+        letter_block_fn(), reinterpret_cast<const unsigned char *>(text.data()),
+        text.size(), b)};
+#if defined(__SSE2__)
+    got.push_back(letter_block_sse2(s + b));
+#endif
+#if defined(SWITCHBOARD_SPOKEN_AVX2)
+    if (__builtin_cpu_supports("avx2"))
+      got.push_back(letter_block_avx2(s + b));
+#endif
+    for (const LetterMasks &a : got)
+      if (a.letters != r.letters || a.firsts != r.firsts || a.oh != r.oh ||
+          a.ohp != r.ohp || a.th != r.th)
+        return false;
+  }
+  return true;
+}
+} // namespace detail
 
 } // namespace switchboard::spoken

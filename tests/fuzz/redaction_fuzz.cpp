@@ -1,7 +1,8 @@
 // libFuzzer target: the redaction engine on arbitrary bytes. Checks that it
 // never crashes (ASan/UBSan), that spans are in bounds, sorted and disjoint,
 // that the redacted text is the input with exactly those spans replaced by
-// tags, and that the spoken-number normaliser's offset map is sound.
+// tags, and that the spoken-number normaliser's offset map is sound and
+// equal to the reference normaliser's.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -40,6 +41,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data,
       }
     }
   }
+
+  // The normaliser equals the original byte loop (its oracle), full and
+  // compact maps alike.
+  for (const bool full : {true, false}) {
+    const auto ref = switchboard::spoken::normalize_reference(text, full);
+    const auto got = switchboard::spoken::normalize(text, full);
+    CHECK(got.changed == ref.changed && got.text == ref.text &&
+          got.begin == ref.begin && got.end == ref.end &&
+          got.pieces.size() == ref.pieces.size());
+    for (std::size_t i = 0; i < ref.pieces.size(); ++i)
+      CHECK(got.pieces[i].at == ref.pieces[i].at &&
+            got.pieces[i].ob == ref.pieces[i].ob &&
+            got.pieces[i].oe == ref.pieces[i].oe &&
+            got.pieces[i].copy == ref.pieces[i].copy);
+  }
+  // The block masks of the fast path and of the normaliser: SIMD and
+  // byte-at-a-time agree.
+  CHECK(rd::detail::scan_masks_agree(text));
+  CHECK(switchboard::spoken::detail::letter_masks_agree(text));
 
   // The compact map answers as the full one.
   const auto compact = switchboard::spoken::normalize(text, false);

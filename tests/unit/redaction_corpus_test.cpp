@@ -19,6 +19,7 @@
 
 #include "switchboard/phi_validators.hpp"
 #include "switchboard/redaction.hpp"
+#include "switchboard/spoken_numbers.hpp"
 
 using namespace switchboard::redaction;
 
@@ -943,4 +944,196 @@ TEST(RedactionFastPath, OrdinaryTranscriptsTakeTheFastPath) {
   EXPECT_EQ(last_match_path(), MatchPath::Reference);
   find_spans("my social is 415-22-1234", policy);
   EXPECT_EQ(last_match_path(), MatchPath::Fast);
+}
+
+// Texts that put every kind of identifier, keyword and number word at every
+// offset from a 64-byte block boundary (the fast path and the normaliser
+// work on 64-byte blocks of bit masks), with long words across boundaries.
+namespace {
+std::vector<std::string> shifted_texts() {
+  static const char *const kBodies[] = {
+      "my social is 415-22-1234, call me at (415) 555-2671 or +1 415.555.2671",
+      "card 4111 1111 1111 1111 exp; date of birth 03/04/1961 or 1961-03-04",
+      "born March 3rd, 1961 and 3rd of march 1961; mrn 12-3456 chart AB12345",
+      "member id W123456789 routing 021000021 npi 1234567893 ssn 123456789",
+      "742 Evergreen Terrace, Springfield, IL 62704; zip code 94105-1234",
+      "ip 192.168.1.10 and fe80::1 or 2001:db8:0:0:0:0:2:1, code E11.9 A12",
+      "mail maria.lopez@example.com or j smith at gmail dot com, see "
+      "https://portal.example.org/login and www.example.com/x 1EG4-TE5-MK73",
+      "the last four of my social are 1234 and the last 4 of my card is 9876",
+      "my social is four one five, two two, one two three four. Oh okay",
+      "date of birth march third nineteen sixty one, double five triple oh",
+      "one eight hundred five five five oh one nine nine; two thousand and "
+      "twenty; twenty-one; first of october; may second; uh dash slash um",
+      "Supercalifragilisticexpialidocioussupercalifragilisticexpialidocious "
+      "four one five 0123456789012345678901234567890123456789012345678901234"
+      "56789 twentyfourfivesix fourfive onetwothree",
+  };
+  std::vector<std::string> out;
+  for (const char *body : kBodies)
+    for (std::size_t shift = 0; shift < 130; ++shift)
+      out.push_back(std::string(shift, shift % 3 == 0 ? ' ' : 'x') + " " +
+                    body);
+  return out;
+}
+
+// Random text of number words, their look-alikes and separators, in any
+// case: the normaliser's input space.
+std::string random_spoken(Rng &rng) {
+  static const char *const kPieces[] = {
+      "zero",    "oh",          "o",         "one",      "two",      "three",
+      "four",    "five",        "six",       "seven",    "eight",    "nine",
+      "ten",     "eleven",      "twelve",    "thirteen", "nineteen", "twenty",
+      "thirty",  "forty",       "fourty",    "ninety",   "hundred",  "thousand",
+      "double",  "triple",      "first",     "second",   "third",    "fourth",
+      "twelfth", "twentieth",   "thirtieth", "uh",       "um",       "er",
+      "hmm",     "dash",        "hyphen",    "slash",    "and",      "of",
+      "march",   "may",         "the",       "this",     "thanks",   "fourteen",
+      "Four",    "ONE",         "Twenty",    "tHree",    "dot",      "at",
+      " ",       " ",           " ",         "  ",       ", ",       ". ",
+      "...",     ";",           "-",         "- ",       "\t",       "1",
+      "42",      "x",           "_",         "é",        "onex",     "ones",
+      "eighty",  "seventeenth", "fifteenth", "zeros",    "tens",     "one1",
+  };
+  std::string s;
+  const int n = rng.uniform(0, 80);
+  for (int i = 0; i < n; ++i)
+    s += rng.pick(kPieces);
+  return s;
+}
+
+void expect_same_normalisation(const std::string &text,
+                               switchboard::spoken::Normalized &reused) {
+  namespace sp = switchboard::spoken;
+  for (const bool full : {true, false}) {
+    const sp::Normalized a = sp::normalize(text, full),
+                         b = sp::normalize_reference(text, full);
+    sp::normalize_into(text, reused, full);
+    for (const sp::Normalized *x :
+         {&a, static_cast<const sp::Normalized *>(&reused)}) {
+      ASSERT_EQ(x->changed, b.changed) << text;
+      ASSERT_EQ(x->text, b.text) << text;
+      ASSERT_EQ(x->begin, b.begin) << text;
+      ASSERT_EQ(x->end, b.end) << text;
+      ASSERT_EQ(x->pieces.size(), b.pieces.size()) << text;
+      for (std::size_t i = 0; i < b.pieces.size(); ++i) {
+        EXPECT_EQ(x->pieces[i].at, b.pieces[i].at) << text;
+        EXPECT_EQ(x->pieces[i].ob, b.pieces[i].ob) << text;
+        EXPECT_EQ(x->pieces[i].oe, b.pieces[i].oe) << text;
+        EXPECT_EQ(x->pieces[i].copy, b.pieces[i].copy) << text;
+      }
+    }
+  }
+}
+} // namespace
+
+// The normaliser finds the words that may start a run through letter masks
+// of 64-byte blocks; normalize_reference is the original byte loop. Same
+// text, same maps (full and compact), also through a reused Normalized.
+TEST(RedactionNormaliser, SameAsReference) {
+  switchboard::spoken::Normalized reused;
+  for (const Doc &d : corpus(600, 20261123)) {
+    expect_same_normalisation(d.text, reused);
+    if (HasFailure())
+      return;
+  }
+  for (const std::string &t : shifted_texts()) {
+    expect_same_normalisation(t, reused);
+    if (HasFailure())
+      return;
+  }
+  Rng rng(99);
+  for (int i = 0; i < 20000; ++i) {
+    expect_same_normalisation(random_text(rng), reused);
+    expect_same_normalisation(random_spoken(rng), reused);
+    std::string bytes;
+    const int n = rng.uniform(0, 100);
+    for (int k = 0; k < n; ++k)
+      bytes += static_cast<char>(rng.uniform(0, 255));
+    expect_same_normalisation(bytes, reused);
+    if (HasFailure())
+      return;
+  }
+  expect_same_normalisation("", reused);
+  expect_same_normalisation(std::string(200, 'o') + " one two", reused);
+}
+
+TEST(RedactionFastPath, SameAsReferenceAtEveryBlockOffset) {
+  const auto policies = equivalence_policies();
+  for (const std::string &t : shifted_texts()) {
+    expect_same_paths(t, policies);
+    if (HasFailure())
+      return;
+  }
+}
+
+// The fast path's scan masks: SSE2 (where compiled) and byte-at-a-time give
+// the same bits, for every byte value, at every length and offset.
+TEST(RedactionFastPath, ScanMasksAgree) {
+  Rng rng(5150);
+  for (int i = 0; i < 5000; ++i) {
+    std::string s;
+    const int n = rng.uniform(0, 300);
+    for (int k = 0; k < n; ++k)
+      s += static_cast<char>(i % 2 ? rng.uniform(0, 255)
+                                   : rng.pick("0aA:.+(@_dDoOtTlLhH9zZ @"));
+    ASSERT_TRUE(switchboard::redaction::detail::scan_masks_agree(s)) << s;
+  }
+  for (const std::string &t : shifted_texts())
+    ASSERT_TRUE(switchboard::redaction::detail::scan_masks_agree(t)) << t;
+}
+
+// The normaliser's letter masks: SSE2 and AVX2 (as compiled and as the CPU
+// allows) and byte-at-a-time give the same bits.
+TEST(RedactionNormaliser, LetterMasksAgree) {
+  Rng rng(6160);
+  for (int i = 0; i < 5000; ++i) {
+    std::string s;
+    const int n = rng.uniform(0, 300);
+    for (int k = 0; k < n; ++k)
+      s += static_cast<char>(i % 2 ? rng.uniform(0, 255)
+                                   : rng.pick("dDeEfFnNoOsStThHzZaA 1_\x80"));
+    ASSERT_TRUE(switchboard::spoken::detail::letter_masks_agree(s)) << s;
+  }
+  for (const std::string &t : shifted_texts())
+    ASSERT_TRUE(switchboard::spoken::detail::letter_masks_agree(t)) << t;
+}
+
+// Account and member numbers: the fast path takes the number's start from
+// the shape of the match (letters glued to the first digit) unless an
+// optional word before it could take some of them; the reference path has
+// RE2 capture it. Keywords, optional words, separators and glued letters in
+// every combination, same spans and tokens on both paths.
+TEST(RedactionFastPath, AccountNumberGroupAsCaptured) {
+  static const char *const kKeywords[] = {
+      "account",     "acct",  "member",   "membership",  "policy",
+      "Health Plan", "group", "medicaid", "Beneficiary", "plan"};
+  static const char *const kWords[] = {"",     " id",  " number", " no",
+                                       " num", " #",   " ID",     " No",
+                                       " is",  " nos", " idx"};
+  static const char *const kSeps[] = {"",   ":",   " ",  ". ",
+                                      " #", ":#.", "  ", ": "};
+  static const char *const kGlued[] = {
+      "",    "a",  "ab", "abc", "abcd", "no", "nos", "is", "id", "ida",
+      "num", "nu", "x-", "ab-", "-",    "W",  "NO",  "Is", "i",  "n"};
+  static const char *const kDigits[] = {"12345", "1234", "123-45",
+                                        "1234567890123", "12-3456-7"};
+  Policy hmac = parse_policy("ACCOUNT_NUMBER=hmac");
+  hmac.hmac_key = "equivalence-key-equivalence-key!";
+  const std::vector<Policy> policies = {Policy(), hmac};
+  Rng rng(2468);
+  for (int i = 0; i < 6000; ++i) {
+    std::string s = rng.chance(50) ? "my " : "";
+    s += rng.pick(kKeywords);
+    s += rng.pick(kWords);
+    if (rng.chance(30))
+      s += rng.pick(kWords);
+    s += rng.pick(kSeps);
+    s += rng.pick(kGlued);
+    s += rng.pick(kDigits);
+    s += rng.chance(50) ? " thanks" : "";
+    expect_same_paths(s, policies);
+    if (HasFailure())
+      return;
+  }
 }

@@ -2,8 +2,9 @@
 // forms) and replaces them. Pure C++, no PostgreSQL headers.
 //
 // One pass: the text is first run through the spoken-number normaliser
-// (spoken_numbers.hpp); one byte-level scan of the normalised text finds
-// the positions where each pattern can start and the pattern runs there,
+// (spoken_numbers.hpp); one scan of the normalised text (bit masks of
+// 64-byte blocks, then the word starts that can matter) finds the
+// positions where each pattern can start and the pattern runs there,
 // anchored, as an individual RE2 (e-mail and URL patterns inside windows
 // that hold all their matches); the result equals the reference path (an
 // RE2::Set over the whole text says which patterns occur, a locator walks
@@ -116,6 +117,13 @@ struct Result {
 // non-ASCII characters RE2 folds onto ASCII letters, Options::reference_path).
 enum class MatchPath : std::uint8_t { Fast, Reference };
 MatchPath last_match_path();
+
+namespace detail {
+// Test hook: the fast path's block masks (SSE2 where the target has it)
+// equal the byte-at-a-time ones over text, block by block and as the scan
+// builds them (a zero-padded tail).
+bool scan_masks_agree(std::string_view text);
+} // namespace detail
 
 // Findings after thresholds and merging, sorted by begin. Throws on failure
 // (Error 54000 input too large, 53200 DFA out of memory).

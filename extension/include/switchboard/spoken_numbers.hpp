@@ -48,7 +48,10 @@ struct Normalized {
   std::uint32_t orig_end(std::size_t e) const;
 
 private:
+  friend void normalize_into(std::string_view, Normalized &, bool);
   const Piece &piece(std::size_t i) const;
+  // Index of the piece piece() found last (a search starts there).
+  mutable std::size_t hint_ = 0;
 };
 
 // Inputs longer than 4 GiB are not supported (offsets are 32-bit); callers
@@ -56,5 +59,22 @@ private:
 // full_map = false leaves begin/end empty (orig_begin/orig_end then use
 // the compact pieces): the engine's way, no per-byte map.
 Normalized normalize(std::string_view text, bool full_map = true);
+
+// The same into out, reusing its buffers' capacity (the engine keeps one per
+// thread, so a call allocates nothing once the buffers are large enough).
+void normalize_into(std::string_view text, Normalized &out,
+                    bool full_map = true);
+
+// The original normaliser, a byte at a time: the oracle normalize() and
+// normalize_into() are tested against (same text, same maps). normalize()
+// finds the words that can start a run through bit masks of the letters,
+// 64 bytes at a time, and skips the rest of the text.
+Normalized normalize_reference(std::string_view text, bool full_map = true);
+
+namespace detail {
+// Test hook: the letter masks normalize() reads (SSE2 or AVX2, as the CPU
+// allows) equal the byte-at-a-time ones over text, 64 bytes a block.
+bool letter_masks_agree(std::string_view text);
+} // namespace detail
 
 } // namespace switchboard::spoken
