@@ -169,11 +169,12 @@ uint64 log_oids_gen = 0; // bumped by every invalidation that resets them
 // ExecFindPartition, a column map by name). Forgotten on any relcache
 // invalidation of audit_log or of the partition (attach, detach, drop,
 // ALTER), and checked again once the locks are held.
+constexpr int kNLogCols = 18; // the audit_log columns the flush writes
 struct MonthCache {
   bool valid;
   Oid root, part;
   TimestampTz lo, hi;
-  int att[18]; // kLogCols in the partition's layout
+  int att[kNLogCols]; // kLogCols in the partition's layout
 };
 MonthCache month;
 
@@ -1709,9 +1710,8 @@ const char *const kLogCols[] = {"id",
                                 "created_at",
                                 "prev_hash",
                                 "hash"};
-constexpr int kNLogCols = 18;
-static_assert(sizeof(MonthCache::att) == sizeof(int) * kNLogCols,
-              "the month cache maps every audit_log column");
+static_assert(sizeof(kLogCols) / sizeof(kLogCols[0]) == kNLogCols,
+              "kNLogCols counts kLogCols");
 
 bool has_insert_triggers(TriggerDesc *t) {
   return t != nullptr &&
@@ -1778,8 +1778,16 @@ ResultRelInfo *route(DirectState *d, TimestampTz created_at) {
   return ExecFindPartition(d->mt, d->rri, d->proute, rslot, d->estate);
 }
 
-// NULL: audit_log has INSERT triggers (or is not partitioned as expected);
-// the SPI INSERT then runs them.
+// The insert slots of the partition prel for a flush of n entries (at most
+// one batch), in the current memory context.
+void make_insert_slots(DirectState *d, Relation prel, int64 n) {
+  d->pre_nslots = static_cast<int>(Min(kDirectBatch, n));
+  d->pre_slots = static_cast<TupleTableSlot **>(
+      palloc(sizeof(TupleTableSlot *) * (d->pre_nslots + 1)));
+  for (int j = 0; j < d->pre_nslots; ++j)
+    d->pre_slots[j] = table_slot_create(prel, nullptr);
+}
+
 // The created_at range of a month partition, from its bound; false for the
 // default partition or any other kind of bound.
 bool month_bounds(Oid part, TimestampTz *lo, TimestampTz *hi) {
@@ -1848,15 +1856,13 @@ DirectState *month_open(Oid logrel, int64 n, TimestampTz now) {
   d->pre_part = rri;
   d->pre_att_ok = true;
   memcpy(d->pre_att, month.att, sizeof d->pre_att);
-  d->pre_nslots = static_cast<int>(Min(kDirectBatch, n));
-  d->pre_slots = static_cast<TupleTableSlot **>(
-      palloc(sizeof(TupleTableSlot *) * (d->pre_nslots + 1)));
-  for (int j = 0; j < d->pre_nslots; ++j)
-    d->pre_slots[j] = table_slot_create(prel, nullptr);
+  make_insert_slots(d, prel, n);
   MemoryContextSwitchTo(old);
   return d;
 }
 
+// NULL: audit_log has INSERT triggers (or is not partitioned as expected);
+// the SPI INSERT then runs them.
 DirectState *direct_open(Oid logrel, int64 n) {
   const TimestampTz now = GetCurrentTimestamp();
   if (DirectState *d = month_open(logrel, n, now))
@@ -1919,11 +1925,7 @@ DirectState *direct_open(Oid logrel, int64 n) {
       memcpy(month.att, d->pre_att, sizeof month.att);
       month.valid = true;
     }
-    d->pre_nslots = static_cast<int>(Min(kDirectBatch, n));
-    d->pre_slots = static_cast<TupleTableSlot **>(
-        palloc(sizeof(TupleTableSlot *) * (d->pre_nslots + 1)));
-    for (int j = 0; j < d->pre_nslots; ++j)
-      d->pre_slots[j] = table_slot_create(part->ri_RelationDesc, nullptr);
+    make_insert_slots(d, part->ri_RelationDesc, n);
   }
   MemoryContextSwitchTo(old);
   return d;
