@@ -19,6 +19,7 @@
 #include <re2/set.h>
 #include <sodium.h>
 
+#include "switchboard/cpu_features.hpp"
 #include "switchboard/error.hpp"
 #include "switchboard/phi_validators.hpp"
 #include "switchboard/spoken_numbers.hpp"
@@ -818,9 +819,7 @@ BlockMasks block_masks_simd(const unsigned char *p) {
 }
 #endif
 
-#if defined(__x86_64__) && defined(__SSE2__) &&                                \
-    (defined(__GNUC__) || defined(__clang__))
-#define SWITCHBOARD_REDACTION_AVX2 1
+#if defined(SWITCHBOARD_AVX2_DISPATCH)
 // The same with AVX2, 32 bytes at a time, where the CPU has it (chosen at
 // run time: the build targets baseline x86-64).
 __attribute__((target("avx2"))) BlockMasks
@@ -871,17 +870,13 @@ block_masks_avx2(const unsigned char *p) {
   return m;
 }
 
-bool cpu_has_avx2() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2");
-}
 #endif
 
 using BlockMasksFn = BlockMasks (*)(const unsigned char *);
 
 // The fastest implementation this CPU runs.
 BlockMasksFn block_masks_fn() {
-#if defined(SWITCHBOARD_REDACTION_AVX2)
+#if defined(SWITCHBOARD_AVX2_DISPATCH)
   static const BlockMasksFn fn =
       cpu_has_avx2() ? block_masks_avx2 : block_masks_simd;
   return fn;
@@ -1977,7 +1972,7 @@ bool scan_masks_agree(std::string_view text) {
 #if defined(__SSE2__)
     got.push_back(block_masks_simd(buf.data() + b));
 #endif
-#if defined(SWITCHBOARD_REDACTION_AVX2)
+#if defined(SWITCHBOARD_AVX2_DISPATCH)
     if (cpu_has_avx2())
       got.push_back(block_masks_avx2(buf.data() + b));
 #endif

@@ -14,6 +14,8 @@
 #include <immintrin.h>
 #endif
 
+#include "switchboard/cpu_features.hpp"
+
 namespace switchboard::spoken {
 
 namespace {
@@ -433,77 +435,25 @@ void emit_run(const std::vector<Tok> &toks, Emitter &em) {
   }
 }
 
-} // namespace
+// Output of a normaliser: the original text copied up to where a run of
+// number words starts, then the run's digits (both normalisers share it;
+// they differ only in how they reach the next word that may start a run).
+class RunWriter {
+public:
+  RunWriter(std::string_view text, Normalized &out, bool full_map)
+      : text_(text), out_(out), full_map_(full_map), em_(out, full_map) {}
 
-Normalized normalize_reference(std::string_view text, bool full_map) {
-  Normalized out;
-  const std::size_t n = text.size();
-  std::size_t copied = 0; // original bytes [0, copied) are already emitted
-  Emitter em(out, full_map);
-  std::vector<Tok> run;
-
-  auto ensure_started = [&] {
-    if (!out.changed) {
-      out.changed = true;
-      out.text.reserve(n + 16);
-      out.pieces.reserve(32);
-      if (full_map) {
-        out.begin.reserve(n + 16);
-        out.end.reserve(n + 16);
-      }
-    }
-  };
-  auto copy_to = [&](std::size_t upto) {
-    if (upto <= copied)
-      return;
-    const std::size_t at = out.text.size(), len = upto - copied;
-    out.pieces.push_back(Normalized::Piece{static_cast<std::uint32_t>(at),
-                                           static_cast<std::uint32_t>(copied),
-                                           0, true});
-    out.text.append(text.data() + copied, len);
-    if (full_map) {
-      out.begin.resize(at + len);
-      out.end.resize(at + len);
-      std::uint32_t *bp = out.begin.data() + at, *ep = out.end.data() + at;
-      for (std::size_t k = 0; k < len; ++k) {
-        bp[k] = static_cast<std::uint32_t>(copied + k);
-        ep[k] = static_cast<std::uint32_t>(copied + k + 1);
-      }
-    }
-    copied = upto;
-  };
-
-  std::size_t i = 0;
-  while (i < n) {
-    std::size_t e;
-    if (!is_alpha(static_cast<unsigned char>(text[i]))) {
-      ++i;
-      continue;
-    }
-    {
-      // Quick reject: no word that can start a run has this word's first
-      // two letters and length (lookup would find nothing to start).
-      std::size_t r = i + 1;
-      while (r < n && is_alpha(static_cast<unsigned char>(text[r])))
-        ++r;
-      if (!may_start_run(text, i, r)) {
-        i = r;
-        continue;
-      }
-    }
-    if (!word_at(text, i, e)) {
-      // No word starts inside a run of letters: skip the run.
-      ++i;
-      while (i < n && is_alpha(static_cast<unsigned char>(text[i])))
-        ++i;
-      continue;
-    }
-    const Word *w = lookup(text, i, e);
+  // The run of number words that w = text[i, e) starts, written out if it
+  // is one; returns where the search for the next word resumes. look(b, e)
+  // is the lexicon entry of the word text[b, e), or NULL.
+  template <typename Look>
+  std::size_t take_run(const Word *w, std::size_t i, std::size_t e,
+                       std::vector<Tok> &run, Look look) {
+    const std::string_view text = text_;
+    const std::size_t n = text.size();
     if (w == nullptr || !numeric(w->kind) || w->kind == Kind::Hundred ||
-        w->kind == Kind::Thousand) {
-      i = e;
-      continue;
-    }
+        w->kind == Kind::Thousand)
+      return e;
     // Collect a run starting at this number word.
     run.clear();
     run.push_back(Tok{*w, static_cast<std::uint32_t>(i),
@@ -542,7 +492,7 @@ Normalized normalize_reference(std::string_view text, bool full_map) {
           }
         } else if (is_alpha(static_cast<unsigned char>(c)) &&
                    word_at(text, p, ne)) {
-          const Word *g = lookup(text, p, ne);
+          const Word *g = look(p, ne);
           if (g == nullptr) {
             ok = false;
             break;
@@ -599,17 +549,98 @@ Normalized normalize_reference(std::string_view text, bool full_map) {
         date_ordinal(text, run[0].b, run[0].e))
       strong = true;
     if (run.empty() || (!strong && run.size() < 2)) {
-      i = e;
-      continue;
+      return e;
     }
     ensure_started();
     copy_to(run.front().b);
-    emit_run(run, em);
-    copied = run.back().e;
-    i = copied;
+    emit_run(run, em_);
+    copied_ = run.back().e;
+    return copied_;
   }
-  if (out.changed)
-    copy_to(n);
+
+  // The rest of the text, once every run is written.
+  void finish() {
+    if (out_.changed)
+      copy_to(text_.size());
+  }
+
+private:
+  void ensure_started() {
+    if (!out_.changed) {
+      const std::size_t n = text_.size();
+      out_.changed = true;
+      out_.text.reserve(n + 16);
+      out_.pieces.reserve(32);
+      if (full_map_) {
+        out_.begin.reserve(n + 16);
+        out_.end.reserve(n + 16);
+      }
+    }
+  }
+  void copy_to(std::size_t upto) {
+    if (upto <= copied_)
+      return;
+    const std::size_t at = out_.text.size(), len = upto - copied_;
+    out_.pieces.push_back(Normalized::Piece{static_cast<std::uint32_t>(at),
+                                            static_cast<std::uint32_t>(copied_),
+                                            0, true});
+    out_.text.append(text_.data() + copied_, len);
+    if (full_map_) {
+      out_.begin.resize(at + len);
+      out_.end.resize(at + len);
+      std::uint32_t *bp = out_.begin.data() + at, *ep = out_.end.data() + at;
+      for (std::size_t k = 0; k < len; ++k) {
+        bp[k] = static_cast<std::uint32_t>(copied_ + k);
+        ep[k] = static_cast<std::uint32_t>(copied_ + k + 1);
+      }
+    }
+    copied_ = upto;
+  }
+
+  std::string_view text_;
+  Normalized &out_;
+  bool full_map_;
+  Emitter em_;
+  std::size_t copied_ = 0; // original bytes [0, copied_) are already emitted
+};
+
+} // namespace
+
+Normalized normalize_reference(std::string_view text, bool full_map) {
+  Normalized out;
+  const std::size_t n = text.size();
+  RunWriter writer(text, out, full_map);
+  std::vector<Tok> run;
+  std::size_t i = 0;
+  while (i < n) {
+    std::size_t e;
+    if (!is_alpha(static_cast<unsigned char>(text[i]))) {
+      ++i;
+      continue;
+    }
+    {
+      // Quick reject: no word that can start a run has this word's first
+      // two letters and length (lookup would find nothing to start).
+      std::size_t r = i + 1;
+      while (r < n && is_alpha(static_cast<unsigned char>(text[r])))
+        ++r;
+      if (!may_start_run(text, i, r)) {
+        i = r;
+        continue;
+      }
+    }
+    if (!word_at(text, i, e)) {
+      // No word starts inside a run of letters: skip the run.
+      ++i;
+      while (i < n && is_alpha(static_cast<unsigned char>(text[i])))
+        ++i;
+      continue;
+    }
+    i = writer.take_run(
+        lookup(text, i, e), i, e, run,
+        [&](std::size_t b, std::size_t we) { return lookup(text, b, we); });
+  }
+  writer.finish();
   return out;
 }
 
@@ -707,9 +738,7 @@ LetterMasks letter_block_sse2(const unsigned char *p) {
 }
 #endif
 
-#if defined(__x86_64__) && defined(__SSE2__) &&                                \
-    (defined(__GNUC__) || defined(__clang__))
-#define SWITCHBOARD_SPOKEN_AVX2 1
+#if defined(SWITCHBOARD_AVX2_DISPATCH)
 // The same with AVX2, where the CPU has it (chosen at run time).
 __attribute__((target("avx2"))) LetterMasks
 letter_block_avx2(const unsigned char *p) {
@@ -761,12 +790,9 @@ using LetterBlockFn = LetterMasks (*)(const unsigned char *);
 
 // The fastest implementation this CPU runs.
 LetterBlockFn letter_block_fn() {
-#if defined(SWITCHBOARD_SPOKEN_AVX2)
-  static const LetterBlockFn fn = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") ? letter_block_avx2
-                                          : letter_block_sse2;
-  }();
+#if defined(SWITCHBOARD_AVX2_DISPATCH)
+  static const LetterBlockFn fn =
+      cpu_has_avx2() ? letter_block_avx2 : letter_block_sse2;
   return fn;
 #elif defined(__SSE2__)
   return letter_block_sse2;
@@ -875,9 +901,9 @@ Normalized normalize(std::string_view text, bool full_map) {
   return out;
 }
 
-// normalize_reference() with the same run logic; only the way to the next
-// word that may start a run differs (letter masks instead of a byte loop),
-// and the buffers are reused.
+// normalize_reference() with the same run logic (RunWriter); only the way to
+// the next word that may start a run differs (letter masks instead of a byte
+// loop, lookup_fast), and the buffers are reused.
 void normalize_into(std::string_view text, Normalized &out, bool full_map) {
   out.text.clear();
   out.begin.clear();
@@ -886,40 +912,8 @@ void normalize_into(std::string_view text, Normalized &out, bool full_map) {
   out.changed = false;
   out.hint_ = 0;
   const std::size_t n = text.size();
-  std::size_t copied = 0; // original bytes [0, copied) are already emitted
-  Emitter em(out, full_map);
+  RunWriter writer(text, out, full_map);
   std::vector<Tok> &run = run_buffer();
-
-  auto ensure_started = [&] {
-    if (!out.changed) {
-      out.changed = true;
-      out.text.reserve(n + 16);
-      out.pieces.reserve(32);
-      if (full_map) {
-        out.begin.reserve(n + 16);
-        out.end.reserve(n + 16);
-      }
-    }
-  };
-  auto copy_to = [&](std::size_t upto) {
-    if (upto <= copied)
-      return;
-    const std::size_t at = out.text.size(), len = upto - copied;
-    out.pieces.push_back(Normalized::Piece{static_cast<std::uint32_t>(at),
-                                           static_cast<std::uint32_t>(copied),
-                                           0, true});
-    out.text.append(text.data() + copied, len);
-    if (full_map) {
-      out.begin.resize(at + len);
-      out.end.resize(at + len);
-      std::uint32_t *bp = out.begin.data() + at, *ep = out.end.data() + at;
-      for (std::size_t k = 0; k < len; ++k) {
-        bp[k] = static_cast<std::uint32_t>(copied + k);
-        ep[k] = static_cast<std::uint32_t>(copied + k + 1);
-      }
-    }
-    copied = upto;
-  };
 
   const unsigned char *s = reinterpret_cast<const unsigned char *>(text.data());
   // The rest of a word that may start a run (the reference's loop body from
@@ -928,114 +922,10 @@ void normalize_into(std::string_view text, Normalized &out, bool full_map) {
     // word_at(text, i, e) for the run of letters text[i, r).
     if ((i > 0 && is_alnum(s[i - 1])) || (r < n && s[r] >= '0' && s[r] <= '9'))
       return r; // no word starts inside a run of letters: skip the run
-    const std::size_t e = r;
-    const Word *w = lookup_fast(s, n, i, e);
-    if (w == nullptr || !numeric(w->kind) || w->kind == Kind::Hundred ||
-        w->kind == Kind::Thousand) {
-      return e;
-    }
-    // Collect a run starting at this number word.
-    run.clear();
-    run.push_back(Tok{*w, static_cast<std::uint32_t>(i),
-                      static_cast<std::uint32_t>(e), 0});
-    std::size_t j = e;
-    bool ended = w->kind == Kind::Ordinal || w->kind == Kind::TensOrd;
-    while (!ended) {
-      // Gap: spaces and punctuation, fillers, dash words.
-      char sep = 0;
-      std::size_t p = j;
-      bool ok = true;
-      const Word *next = nullptr;
-      std::size_t ne = 0;
-      int spaces = 0;
-      while (p < n) {
-        const char c = text[p];
-        if (c == ' ' || c == '\t') {
-          ++spaces;
-          ++p;
-        } else if (c == ',' || c == ';' || c == '.') {
-          // "..." and commas are pauses; a single '.' ends a sentence
-          if (c == '.' && !(p + 1 < n && text[p + 1] == '.') &&
-              !(p > 0 && text[p - 1] == '.')) {
-            ok = false;
-            break;
-          }
-          sep = '-';
-          ++p;
-        } else if (c == '-') {
-          if (p == j && p + 1 < n &&
-              is_alpha(static_cast<unsigned char>(text[p + 1]))) {
-            ++p; // "twenty-one": a glued hyphen joins
-          } else {
-            sep = '-';
-            ++p;
-          }
-        } else if (is_alpha(static_cast<unsigned char>(c)) &&
-                   word_at(text, p, ne)) {
-          const Word *g = lookup_fast(s, n, p, ne);
-          if (g == nullptr) {
-            ok = false;
-            break;
-          }
-          if (g->kind == Kind::Filler || g->kind == Kind::Dash) {
-            sep = '-';
-            p = ne;
-          } else if (g->kind == Kind::Slash) {
-            sep = '/';
-            p = ne;
-          } else if (g->kind == Kind::And) {
-            const Kind last = run.back().w.kind;
-            if (last != Kind::Hundred && last != Kind::Thousand) {
-              ok = false;
-              break;
-            }
-            p = ne;
-          } else {
-            next = g;
-            break;
-          }
-        } else {
-          ok = false;
-          break;
-        }
-        if (spaces > 3) {
-          ok = false;
-          break;
-        }
-      }
-      if (!ok || next == nullptr || !numeric(next->kind))
-        break;
-      // "double"/"triple" only count before a digit word; decided below.
-      run.push_back(Tok{*next, static_cast<std::uint32_t>(p),
-                        static_cast<std::uint32_t>(ne), sep});
-      j = ne;
-      if (next->kind == Kind::Ordinal || next->kind == Kind::TensOrd)
-        ended = true;
-    }
-    // Drop Repeat tokens not followed by a digit word (and anything after).
-    for (std::size_t k = 0; k < run.size(); ++k) {
-      if (run[k].w.kind == Kind::Repeat &&
-          (k + 1 >= run.size() || run[k + 1].w.kind != Kind::Digit)) {
-        run.resize(k);
-        break;
-      }
-    }
-    // A run of weak words only ("oh", "first", "second") stays as text.
-    bool strong = false;
-    for (const Tok &t : run)
-      strong = strong || !t.w.weak;
-    // ... except an ordinal in a date: "may second", "first of october".
-    if (!strong && run.size() == 1 && run[0].w.kind == Kind::Ordinal &&
-        date_ordinal(text, run[0].b, run[0].e))
-      strong = true;
-    if (run.empty() || (!strong && run.size() < 2)) {
-      return e;
-    }
-    ensure_started();
-    copy_to(run.front().b);
-    emit_run(run, em);
-    copied = run.back().e;
-    return copied;
+    return writer.take_run(lookup_fast(s, n, i, r), i, r, run,
+                           [&](std::size_t b, std::size_t we) {
+                             return lookup_fast(s, n, b, we);
+                           });
   };
 
   // Only the starts of runs of letters can start a word (the reference's
@@ -1083,8 +973,7 @@ void normalize_into(std::string_view text, Normalized &out, bool full_map) {
     }
     b = std::max(b + 64, i & ~static_cast<std::size_t>(63));
   }
-  if (out.changed)
-    copy_to(n);
+  writer.finish();
   if (run.capacity() > 4096)
     std::vector<Tok>().swap(run); // keep the per-thread buffer small
 }
@@ -1140,8 +1029,8 @@ bool letter_masks_agree(std::string_view text) {
 #if defined(__SSE2__)
     got.push_back(letter_block_sse2(s + b));
 #endif
-#if defined(SWITCHBOARD_SPOKEN_AVX2)
-    if (__builtin_cpu_supports("avx2"))
+#if defined(SWITCHBOARD_AVX2_DISPATCH)
+    if (cpu_has_avx2())
       got.push_back(letter_block_avx2(s + b));
 #endif
     for (const LetterMasks &a : got)
