@@ -428,6 +428,10 @@ struct PendingEntry {
 };
 
 MemoryContext buf_cxt = nullptr;
+// The entries' texts, canonical encodings and jsonb values: a generation
+// context packs them end to end (an AllocSet rounds each chunk up to a power
+// of two, ~1.5x the memory for a typical row, every page of it faulted in).
+MemoryContext payload_cxt = nullptr;
 PendingEntry *entries = nullptr;
 int64 n_entries = 0;
 int64 cap_entries = 0;
@@ -443,6 +447,8 @@ void reset_buffer() {
   n_stmts = cap_stmts = 0;
   if (buf_cxt != nullptr)
     MemoryContextReset(buf_cxt);
+  if (payload_cxt != nullptr)
+    MemoryContextReset(payload_cxt);
 }
 
 PendingEntry *new_entry() {
@@ -468,7 +474,7 @@ PendingEntry *new_entry() {
 }
 
 char *buf_copy(const char *s, int len) {
-  char *out = static_cast<char *>(MemoryContextAlloc(buf_cxt, len + 1));
+  char *out = static_cast<char *>(MemoryContextAlloc(payload_cxt, len + 1));
   memcpy(out, s, len);
   out[len] = '\0';
   return out;
@@ -692,7 +698,7 @@ void jout_end(JOut *o, char **text, Jsonb **jb) {
   *text = buf_copy(o->buf->data, o->buf->len);
   JsonbValue *res = pushJsonbValue(&o->js, WJB_END_OBJECT, nullptr);
   Jsonb *j = JsonbValueToJsonb(res); // in a 1 kB+ buffer: keep a tight copy
-  *jb = static_cast<Jsonb *>(MemoryContextAlloc(buf_cxt, VARSIZE(j)));
+  *jb = static_cast<Jsonb *>(MemoryContextAlloc(payload_cxt, VARSIZE(j)));
   memcpy(*jb, j, VARSIZE(j));
 }
 
@@ -943,7 +949,7 @@ Jsonb *direct_jsonb(TableMeta *m, const int *jsonb_order, int n,
     else if (vals[i].t == 'd')
       size += VARSIZE_ANY(vals[i].num) + 3;
   }
-  char *buf = static_cast<char *>(MemoryContextAlloc(buf_cxt, size));
+  char *buf = static_cast<char *>(MemoryContextAlloc(payload_cxt, size));
   uint32 header = static_cast<uint32>(nused) | JB_FOBJECT;
   memcpy(buf + VARHDRSZ, &header, sizeof header);
   Size jentries = VARHDRSZ + sizeof(uint32);
@@ -1122,6 +1128,10 @@ void ensure_buffer() {
   if (buf_cxt == nullptr)
     buf_cxt = AllocSetContextCreate(
         TopMemoryContext, "switchboard audit buffer", ALLOCSET_DEFAULT_SIZES);
+  if (payload_cxt == nullptr)
+    payload_cxt =
+        GenerationContextCreate(TopMemoryContext, "switchboard audit values", 0,
+                                8 * 1024, 8 * 1024 * 1024);
 }
 
 void record_truncate(TableMeta *m, int32 stmt) {
