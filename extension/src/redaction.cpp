@@ -737,7 +737,29 @@ struct BlockMasks {
   std::uint64_t dot;    // "dot" in any case starts here
   std::uint64_t ell;    // 'l' or 'L'
   std::uint64_t aitch;  // 'h' or 'H'
+  // A letter followed by a byte that some keyword's first two letters may
+  // be (KeywordPairs: a superset; the exact check comes later).
+  std::uint64_t kwpair;
 };
+
+// The first two letters of the keywords (kKeywords, below), as nibble
+// tables for a SIMD byte shuffle: a byte c, lower-cased (c | 0x20), indexes
+// table [bit 4 of it][its low nibble]. Each second letter stands for a group
+// bit; first[] holds, for each first letter, the groups of the second
+// letters that follow it in some keyword. first(c) & second(d) != 0 for
+// every keyword's first two letters c, d in any case (and for a few other
+// pairs: only a superset is needed).
+struct KeywordPairs {
+  alignas(16) std::uint8_t first[2][16];
+  alignas(16) std::uint8_t second[2][16];
+  KeywordPairs();
+  static int row(unsigned char c) { return (c | 0x20) & 0x10 ? 1 : 0; }
+  static int col(unsigned char c) { return (c | 0x20) & 0x0f; }
+  bool pass(unsigned char c, unsigned char d) const {
+    return (first[row(c)][col(c)] & second[row(d)][col(d)]) != 0;
+  }
+};
+extern const KeywordPairs kKeywordPairs;
 
 // The masks a byte at a time: the reference for block_masks_simd, and the
 // only way on targets without SSE2. p holds at least 66 readable bytes.
@@ -765,6 +787,8 @@ BlockMasks block_masks_scalar(const unsigned char *p) {
       m.ell |= one;
     if ((c | 0x20) == 'h')
       m.aitch |= one;
+    if ((t & kLetter) && kKeywordPairs.pass(c, p[k + 1]))
+      m.kwpair |= one;
     if ((c | 0x20) == 'd' && (p[k + 1] | 0x20) == 'o' &&
         (p[k + 2] | 0x20) == 't')
       m.dot |= one;
@@ -815,6 +839,10 @@ BlockMasks block_masks_simd(const unsigned char *p) {
     m.dot |= bits(
         _mm_and_si128(_mm_and_si128(eq(lx, 'd'), eq(x1, 'o')), eq(x2, 't')), k);
   }
+  // (SSE2 has no byte shuffle: the keyword pairs a byte at a time.)
+  for (int k = 0; k < 64; ++k)
+    if (((m.letter >> k) & 1u) && kKeywordPairs.pass(p[k], p[k + 1]))
+      m.kwpair |= 1ull << k;
   return m;
 }
 #endif
@@ -836,6 +864,15 @@ block_masks_avx2(const unsigned char *p) {
    << (32 * (k)))
   BlockMasks m{};
   const __m256i k20 = _mm256_set1_epi8(0x20);
+  const __m256i lo4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
+#define SB_TABLE(t)                                                            \
+  _mm256_broadcastsi128_si256(                                                 \
+      _mm_load_si128(reinterpret_cast<const __m128i *>(t)))
+  const __m256i f0 = SB_TABLE(kKeywordPairs.first[0]),
+                f1 = SB_TABLE(kKeywordPairs.first[1]),
+                s0 = SB_TABLE(kKeywordPairs.second[0]),
+                s1 = SB_TABLE(kKeywordPairs.second[1]);
+#undef SB_TABLE
   for (int k = 0; k < 2; ++k) {
     const unsigned char *q = p + 32 * k;
     const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(q));
@@ -863,6 +900,20 @@ block_masks_avx2(const unsigned char *p) {
         _mm256_and_si256(_mm256_and_si256(SB_EQ(lx, 'd'), SB_EQ(x1, 'o')),
                          SB_EQ(x2, 't')),
         k);
+    // KeywordPairs::pass for each byte and the next, by table shuffles.
+    const __m256i i0 = _mm256_and_si256(lx, lo4),
+                  i1 = _mm256_and_si256(x1, lo4);
+    const __m256i fv = _mm256_blendv_epi8(
+        _mm256_shuffle_epi8(f0, i0), _mm256_shuffle_epi8(f1, i0),
+        _mm256_cmpeq_epi8(_mm256_and_si256(lx, b4), b4));
+    const __m256i sv = _mm256_blendv_epi8(
+        _mm256_shuffle_epi8(s0, i1), _mm256_shuffle_epi8(s1, i1),
+        _mm256_cmpeq_epi8(_mm256_and_si256(x1, b4), b4));
+    m.kwpair |=
+        SB_BITS(_mm256_andnot_si256(_mm256_cmpeq_epi8(_mm256_and_si256(fv, sv),
+                                                      _mm256_setzero_si256()),
+                                    letter),
+                k);
   }
 #undef SB_RANGE
 #undef SB_EQ
@@ -973,6 +1024,33 @@ const Keyword kKeywords[] = {
     {"aba", 0, 24, bit(kAbaP)},
     {"transit", 0, 24, bit(kAbaP)},
 };
+
+KeywordPairs::KeywordPairs() : first(), second() {
+  // Group bits of second letters; a second letter not listed here shares
+  // group 7 (still a superset).
+  std::uint8_t group[26] = {};
+  group['a' - 'a'] = 1u << 0;
+  group['e' - 'a'] = 1u << 1;
+  group['u' - 'a'] = 1u << 2;
+  group['p' - 'a'] = group['b' - 'a'] = 1u << 3;
+  group['c' - 'a'] = 1u << 4;
+  group['o' - 'a'] = 1u << 5;
+  group['r' - 'a'] = 1u << 6;
+  group['h' - 'a'] = group['i' - 'a'] = group['n' - 'a'] = group['l' - 'a'] =
+      1u << 7;
+  for (const Keyword &kw : kKeywords) {
+    const unsigned char a = static_cast<unsigned char>(kw.word[0]),
+                        b = static_cast<unsigned char>(kw.word[1]);
+    if (group[b - 'a'] == 0)
+      group[b - 'a'] = 1u << 7;
+    first[row(a)][col(a)] =
+        static_cast<std::uint8_t>(first[row(a)][col(a)] | group[b - 'a']);
+  }
+  for (int c = 'a'; c <= 'z'; ++c)
+    second[row(static_cast<unsigned char>(c))]
+          [col(static_cast<unsigned char>(c))] = group[c - 'a'];
+}
+const KeywordPairs kKeywordPairs;
 
 inline bool same(const char *a, const char *b, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)
@@ -1556,8 +1634,8 @@ void recognise(std::string_view text, const Policy &policy,
       // first two letters and length (no branch per word: most fail). Three
       // letters at p (near) make s[p + 1] a letter inside the text.
       std::uint64_t keywords = 0;
-      for (std::uint64_t t = starts & near & ~m.digit & ~strong; t != 0;
-           t &= t - 1) {
+      for (std::uint64_t t = starts & near & m.kwpair & ~m.digit & ~strong;
+           t != 0; t &= t - 1) {
         const int off = __builtin_ctzll(t);
         const std::size_t p = j * 64 + static_cast<std::size_t>(off);
         const std::uint64_t rest = ~m.letter >> off;
@@ -1989,6 +2067,16 @@ bool scan_masks_agree(std::string_view text) {
       return false;
   }
   return true;
+}
+bool keyword_pair_kept(std::string_view pair) {
+  if (pair.size() != 2)
+    return false;
+  // Through the scan's own masks: a word starting with pair at offset 0.
+  unsigned char buf[80] = {};
+  buf[0] = static_cast<unsigned char>(pair[0]);
+  buf[1] = static_cast<unsigned char>(pair[1]);
+  return (block_masks_fn()(buf).kwpair & 1u) != 0 &&
+         kKeywordPairs.pass(buf[0], buf[1]);
 }
 } // namespace detail
 

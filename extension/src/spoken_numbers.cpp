@@ -658,7 +658,58 @@ struct LetterMasks {
   std::uint64_t oh;  // 'o' or 'O'
   std::uint64_t ohp; // "oh" in any case starts here
   std::uint64_t th;  // "th" in any case starts here
+  // A letter followed by a byte that some word that may start a run (of
+  // two letters or more) may have as its first two letters (RunPairs: a
+  // superset; may_start() decides).
+  std::uint64_t pairs;
 };
+
+// The first two letters of the words that may start a run, as nibble
+// tables for a SIMD byte shuffle: a byte c, lower-cased (c | 0x20), indexes
+// table [bit 4 of it][its low nibble]. Each second letter stands for a group
+// bit (by alphabet order; past eight, the last bit is shared: still a
+// superset); first[] holds, for each first letter, the groups of the second
+// letters that follow it in such a word. first(c) & second(d) != 0 for the
+// first two letters c, d of every such word, in any case.
+struct RunPairs {
+  alignas(16) std::uint8_t first[2][16];
+  alignas(16) std::uint8_t second[2][16];
+  RunPairs();
+  static int row(unsigned char c) { return (c | 0x20) & 0x10 ? 1 : 0; }
+  static int col(unsigned char c) { return (c | 0x20) & 0x0f; }
+  bool pass(unsigned char c, unsigned char d) const {
+    return (first[row(c)][col(c)] & second[row(d)][col(d)]) != 0;
+  }
+};
+
+RunPairs::RunPairs() : first(), second() {
+  bool used[26] = {};
+  for (const auto &kv : lexicon()) {
+    const Kind k = kv.second.kind;
+    if (!numeric(k) || k == Kind::Hundred || k == Kind::Thousand ||
+        kv.first.size() < 2)
+      continue;
+    used[kv.first[1] - 'a'] = true;
+  }
+  std::uint8_t group[26] = {};
+  int next = 0;
+  for (int c = 0; c < 26; ++c)
+    if (used[c])
+      group[c] = static_cast<std::uint8_t>(1u << std::min(next++, 7));
+  for (const auto &kv : lexicon()) {
+    const Kind k = kv.second.kind;
+    if (!numeric(k) || k == Kind::Hundred || k == Kind::Thousand ||
+        kv.first.size() < 2)
+      continue;
+    const unsigned char a = static_cast<unsigned char>(kv.first[0]);
+    first[row(a)][col(a)] = static_cast<std::uint8_t>(first[row(a)][col(a)] |
+                                                      group[kv.first[1] - 'a']);
+  }
+  for (int c = 'a'; c <= 'z'; ++c)
+    second[row(static_cast<unsigned char>(c))]
+          [col(static_cast<unsigned char>(c))] = group[c - 'a'];
+}
+const RunPairs kRunPairs;
 
 inline bool run_first(unsigned char c) {
   switch (c | 0x20) {
@@ -680,7 +731,7 @@ inline bool run_first(unsigned char c) {
 // byte at a time: the reference for the SIMD versions, and the only way on
 // targets without SSE2.
 LetterMasks letter_block_scalar(const unsigned char *p) {
-  LetterMasks m{0, 0, 0, 0, 0};
+  LetterMasks m{0, 0, 0, 0, 0, 0};
   for (int k = 0; k < 64; ++k) {
     const std::uint64_t one = 1ull << k;
     if (is_alpha(p[k]))
@@ -693,13 +744,15 @@ LetterMasks letter_block_scalar(const unsigned char *p) {
       m.ohp |= one;
     if ((p[k] | 0x20) == 't' && (p[k + 1] | 0x20) == 'h')
       m.th |= one;
+    if (is_alpha(p[k]) && kRunPairs.pass(p[k], p[k + 1]))
+      m.pairs |= one;
   }
   return m;
 }
 
 #if defined(__SSE2__)
 LetterMasks letter_block_sse2(const unsigned char *p) {
-  LetterMasks m{0, 0, 0, 0, 0};
+  LetterMasks m{0, 0, 0, 0, 0, 0};
   for (int k = 0; k < 4; ++k) {
     const __m128i x =
         _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16 * k));
@@ -734,6 +787,10 @@ LetterMasks letter_block_sse2(const unsigned char *p) {
     m.ohp |= bits(_mm_and_si128(o, h));
     m.th |= bits(_mm_and_si128(t, h));
   }
+  // (SSE2 has no byte shuffle: the pairs a byte at a time.)
+  for (int k = 0; k < 64; ++k)
+    if (((m.letters >> k) & 1u) && kRunPairs.pass(p[k], p[k + 1]))
+      m.pairs |= 1ull << k;
   return m;
 }
 #endif
@@ -742,8 +799,17 @@ LetterMasks letter_block_sse2(const unsigned char *p) {
 // The same with AVX2, where the CPU has it (chosen at run time).
 __attribute__((target("avx2"))) LetterMasks
 letter_block_avx2(const unsigned char *p) {
-  LetterMasks m{0, 0, 0, 0, 0};
+  LetterMasks m{0, 0, 0, 0, 0, 0};
   const __m256i k20 = _mm256_set1_epi8(0x20);
+  const __m256i lo4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
+#define SB_TABLE(t)                                                            \
+  _mm256_broadcastsi128_si256(                                                 \
+      _mm_load_si128(reinterpret_cast<const __m128i *>(t)))
+  const __m256i f0 = SB_TABLE(kRunPairs.first[0]),
+                f1 = SB_TABLE(kRunPairs.first[1]),
+                s0 = SB_TABLE(kRunPairs.second[0]),
+                s1 = SB_TABLE(kRunPairs.second[1]);
+#undef SB_TABLE
   for (int k = 0; k < 2; ++k) {
     const __m256i x =
         _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + 32 * k));
@@ -781,6 +847,20 @@ letter_block_avx2(const unsigned char *p) {
     m.th |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(
                 _mm256_movemask_epi8(_mm256_and_si256(t, h))))
             << shift;
+    // RunPairs::pass for each byte and the next, by table shuffles.
+    const __m256i i0 = _mm256_and_si256(lx, lo4),
+                  i1 = _mm256_and_si256(next, lo4);
+    const __m256i fv = _mm256_blendv_epi8(
+        _mm256_shuffle_epi8(f0, i0), _mm256_shuffle_epi8(f1, i0),
+        _mm256_cmpeq_epi8(_mm256_and_si256(lx, b4), b4));
+    const __m256i sv = _mm256_blendv_epi8(
+        _mm256_shuffle_epi8(s0, i1), _mm256_shuffle_epi8(s1, i1),
+        _mm256_cmpeq_epi8(_mm256_and_si256(next, b4), b4));
+    const __m256i pr = _mm256_andnot_si256(
+        _mm256_cmpeq_epi8(_mm256_and_si256(fv, sv), _mm256_setzero_si256()), l);
+    m.pairs |= static_cast<std::uint64_t>(
+                   static_cast<std::uint32_t>(_mm256_movemask_epi8(pr)))
+               << shift;
   }
   return m;
 }
@@ -948,6 +1028,10 @@ void normalize_into(std::string_view text, Normalized &out, bool full_map) {
                         more3 = letters >> 3 | 7ull << 61,
                         more4 = letters >> 4 | 15ull << 60;
     starts &= (more & more2) | (lm.oh & (~more | lm.ohp));
+    // Words of two letters or more only where their first two letters are
+    // those of a word that may start a run ("o" alone is one; at the last
+    // bit, more says "letters follow" without knowing: kept).
+    starts &= lm.pairs | (lm.oh & ~more) | 1ull << 63;
     starts &= ~lm.th | (more2 & more3 & more4);
     if (i > b)
       starts &= ~0ull << (i - b);
@@ -1035,10 +1119,20 @@ bool letter_masks_agree(std::string_view text) {
 #endif
     for (const LetterMasks &a : got)
       if (a.letters != r.letters || a.firsts != r.firsts || a.oh != r.oh ||
-          a.ohp != r.ohp || a.th != r.th)
+          a.ohp != r.ohp || a.th != r.th || a.pairs != r.pairs)
         return false;
   }
   return true;
+}
+
+bool run_pair_kept(std::string_view pair) {
+  if (pair.size() != 2)
+    return false;
+  unsigned char buf[80] = {};
+  buf[0] = static_cast<unsigned char>(pair[0]);
+  buf[1] = static_cast<unsigned char>(pair[1]);
+  return (letter_block_fn()(buf).pairs & 1u) != 0 &&
+         kRunPairs.pass(buf[0], buf[1]);
 }
 } // namespace detail
 

@@ -1075,8 +1075,9 @@ TEST(RedactionFastPath, ScanMasksAgree) {
     std::string s;
     const int n = rng.uniform(0, 300);
     for (int k = 0; k < n; ++k)
-      s += static_cast<char>(i % 2 ? rng.uniform(0, 255)
-                                   : rng.pick("0aA:.+(@_dDoOtTlLhH9zZ @"));
+      s += static_cast<char>(
+          i % 2 ? rng.uniform(0, 255)
+                : rng.pick("0aA:.+(@_dDoOtTlLhH9zZ @mMrRcCpPiIuUeEbBjJgGnN"));
     ASSERT_TRUE(switchboard::redaction::detail::scan_masks_agree(s)) << s;
   }
   for (const std::string &t : shifted_texts())
@@ -1091,8 +1092,9 @@ TEST(RedactionNormaliser, LetterMasksAgree) {
     std::string s;
     const int n = rng.uniform(0, 300);
     for (int k = 0; k < n; ++k)
-      s += static_cast<char>(i % 2 ? rng.uniform(0, 255)
-                                   : rng.pick("dDeEfFnNoOsStThHzZaA 1_\x80"));
+      s += static_cast<char>(
+          i % 2 ? rng.uniform(0, 255)
+                : rng.pick("dDeEfFnNoOsStThHzZaA 1_\x80iIlLwWrRgG"));
     ASSERT_TRUE(switchboard::spoken::detail::letter_masks_agree(s)) << s;
   }
   for (const std::string &t : shifted_texts())
@@ -1136,4 +1138,108 @@ TEST(RedactionFastPath, AccountNumberGroupAsCaptured) {
     if (HasFailure())
       return;
   }
+}
+
+// The scan visits a letter-led word for a keyword only where a SIMD filter
+// says some keyword starts with its first two letters: every keyword, in
+// every case, at every offset from a block boundary, followed by the shapes
+// its pattern takes, finds the same spans on both paths; the filter keeps
+// every keyword's first two letters and drops common words' ones.
+TEST(RedactionFastPath, EveryKeywordSameAsReference) {
+  static const char *const kKeywordWords[] = {
+      "last",       "jan",        "january",  "feb",       "february",
+      "mar",        "march",      "apr",      "april",     "may",
+      "jun",        "june",       "jul",      "july",      "aug",
+      "august",     "sep",        "sept",     "september", "oct",
+      "october",    "nov",        "november", "dec",       "december",
+      "mrn",        "medical",    "chart",    "patient",   "zip",
+      "zipcode",    "postal",     "account",  "acct",      "member",
+      "membership", "subscriber", "policy",   "insurance", "health",
+      "plan",       "group",      "medicaid", "medicare",  "beneficiary",
+      "routing",    "aba",        "transit"};
+  static const char *const kTails[] = {" 12345678",
+                                       " number is 021000021",
+                                       " id: AB12345",
+                                       " 3rd, 1961",
+                                       " the 3, 1961",
+                                       " four of my social are 1234",
+                                       " 4 of my card is 9876",
+                                       " record number 12-3456",
+                                       " plan 98765",
+                                       " code 94105",
+                                       " id W123456789",
+                                       "ab12345",
+                                       " no 12345",
+                                       " #: 123456789"};
+  const auto policies = equivalence_policies();
+  for (const char *w : kKeywordWords) {
+    const std::string word(w);
+    std::string upper = word, cap = word;
+    for (char &c : upper)
+      c = static_cast<char>(c - 'a' + 'A');
+    cap[0] = static_cast<char>(cap[0] - 'a' + 'A');
+    for (const std::string &form : {word, upper, cap}) {
+      EXPECT_TRUE(detail::keyword_pair_kept(form.substr(0, 2))) << form;
+      for (const char *tail : kTails)
+        for (std::size_t shift = 58; shift < 70; ++shift) {
+          expect_same_paths(std::string(shift, 'x') + " " + form + tail,
+                            policies);
+          if (HasFailure())
+            return;
+        }
+    }
+  }
+  for (const char *w : {"so", "th", "yo", "wh", "ok", "we", "ye", "ti"})
+    EXPECT_FALSE(detail::keyword_pair_kept(w)) << w;
+}
+
+// The normaliser looks up a word only where a SIMD filter says a number
+// word that may start a run begins with its first two letters: every
+// lexicon word, in every case, alone and next to others, at every offset
+// from a block boundary, normalises as the reference does; the filter keeps
+// their first two letters and drops common words' ones.
+TEST(RedactionNormaliser, EveryNumberWordSameAsReference) {
+  static const char *const kLexicon[] = {
+      "zero",      "oh",          "o",          "one",        "two",
+      "three",     "four",        "five",       "six",        "seven",
+      "eight",     "nine",        "ten",        "eleven",     "twelve",
+      "thirteen",  "fourteen",    "fifteen",    "sixteen",    "seventeen",
+      "eighteen",  "nineteen",    "twenty",     "thirty",     "forty",
+      "fourty",    "fifty",       "sixty",      "seventy",    "eighty",
+      "ninety",    "hundred",     "thousand",   "double",     "triple",
+      "first",     "second",      "third",      "fourth",     "fifth",
+      "sixth",     "seventh",     "eighth",     "ninth",      "tenth",
+      "eleventh",  "twelfth",     "thirteenth", "fourteenth", "fifteenth",
+      "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth",
+      "thirtieth", "uh",          "um",         "uhm",        "er",
+      "ah",        "hmm",         "dash",       "hyphen",     "slash",
+      "and"};
+  switchboard::spoken::Normalized reused;
+  for (const char *w : kLexicon) {
+    const std::string word(w);
+    std::string upper = word, cap = word;
+    for (char &c : upper)
+      c = static_cast<char>(c - 'a' + 'A');
+    cap[0] = static_cast<char>(cap[0] - 'a' + 'A');
+    for (const std::string &form : {word, upper, cap}) {
+      if (form.size() >= 2 && std::string("uh um uhm er ah hmm dash hyphen "
+                                          "slash and hundred thousand")
+                                      .find(word) == std::string::npos) {
+        EXPECT_TRUE(
+            switchboard::spoken::detail::run_pair_kept(form.substr(0, 2)))
+            << form;
+      }
+      for (const char *next : {"", " one", " five five", ", two", "th", "s"})
+        for (std::size_t shift = 58; shift < 70; ++shift) {
+          expect_same_normalisation(
+              std::string(shift, 'x') + " " + form + next + " nine.", reused);
+          expect_same_normalisation(std::string(shift, ' ') + form + next,
+                                    reused);
+          if (HasFailure())
+            return;
+        }
+    }
+  }
+  for (const char *w : {"so", "to", "ok", "we", "yo", "st", "sa", "wh"})
+    EXPECT_FALSE(switchboard::spoken::detail::run_pair_kept(w)) << w;
 }

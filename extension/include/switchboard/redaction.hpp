@@ -123,6 +123,10 @@ namespace detail {
 // equal the byte-at-a-time ones over text, block by block and as the scan
 // builds them (a zero-padded tail).
 bool scan_masks_agree(std::string_view text);
+// Test hook: the scan's keyword-pair filter keeps a word starting with the
+// two bytes of pair (any case): true for the first two letters of every
+// keyword the scan knows.
+bool keyword_pair_kept(std::string_view pair);
 } // namespace detail
 
 // Findings after thresholds and merging, sorted by begin. Throws on failure

@@ -75,6 +75,9 @@ namespace detail {
 // Test hook: the letter masks normalize() reads (SSE2 or AVX2, as the CPU
 // allows) equal the byte-at-a-time ones over text, 64 bytes a block.
 bool letter_masks_agree(std::string_view text);
+// Test hook: the letter masks' pair filter keeps a word starting with the
+// two bytes of pair (any case).
+bool run_pair_kept(std::string_view pair);
 } // namespace detail
 
 } // namespace switchboard::spoken
