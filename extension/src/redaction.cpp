@@ -188,6 +188,13 @@ const PatternDef kPatterns[] = {
 };
 constexpr std::size_t kPatternCount = sizeof(kPatterns) / sizeof(kPatterns[0]);
 
+// first_letters() of each pattern's context word lists, computed once.
+struct ContextFirsts {
+  std::uint32_t ctx[kPatternCount], neg[kPatternCount];
+  ContextFirsts();
+};
+extern const ContextFirsts kContextFirsts;
+
 // E-mail and URL matches have no useful length bound: they are found by a
 // scan of their own that resumes after each match (linear). Every other
 // pattern has a short maximum length and is found through the locator.
@@ -304,12 +311,12 @@ std::uint32_t first_letters(Words words) {
 // range are looked at). Every word of the lists starts with a letter, so
 // only the positions where a word of the text starts (no letter before) are
 // compared, and only with the words that start with that letter.
+// (fa, fb: first_letters(la), first_letters(lb), computed once per list.)
 unsigned has_words(std::string_view text, std::size_t b, std::size_t e,
-                   Words la, Words lb) {
+                   Words la, Words lb, std::uint32_t fa, std::uint32_t fb) {
   if (b >= e)
     return 0;
   const std::size_t n = std::min<std::size_t>(e - b, 128);
-  const std::uint32_t fa = first_letters(la), fb = first_letters(lb);
   const char *t = text.data() + b;
   unsigned hits = 0;
   auto match = [&](Words words, std::size_t at, char c) {
@@ -352,12 +359,21 @@ inline bool sentence_end(std::string_view t, std::size_t i) {
          (t[i + 1] == ' ' || t[i + 1] == '\n');
 }
 
+ContextFirsts::ContextFirsts() : ctx(), neg() {
+  for (std::size_t k = 0; k < kPatternCount; ++k) {
+    ctx[k] = first_letters(kPatterns[k].ctx);
+    neg[k] = first_letters(kPatterns[k].neg);
+  }
+}
+const ContextFirsts kContextFirsts;
+
 // Whether a word of list a (bit 0) and of list b (bit 1) occurs in the
 // context of the candidate text[b, e): the windows of before bytes before it
 // and after bytes after it. Context windows stop at sentence ends: a word in
 // the previous turn of a conversation says nothing about this candidate.
 unsigned context(std::string_view text, std::size_t b, std::size_t e, Words la,
-                 Words lb, std::size_t before, std::size_t after) {
+                 Words lb, std::uint32_t fa, std::uint32_t fb,
+                 std::size_t before, std::size_t after) {
   std::size_t wb = b > before ? b - before : 0;
   for (std::size_t i = b; i > wb; --i)
     if (sentence_end(text, i - 1)) {
@@ -370,7 +386,8 @@ unsigned context(std::string_view text, std::size_t b, std::size_t e, Words la,
       we = i;
       break;
     }
-  return has_words(text, wb, b, la, lb) | has_words(text, e, we, la, lb);
+  return has_words(text, wb, b, la, lb, fa, fb) |
+         has_words(text, e, we, la, lb, fa, fb);
 }
 
 // Numbers and a month found in a date candidate.
@@ -1151,6 +1168,538 @@ inline bool street_suffix_at(const unsigned char *s, std::size_t m) {
   return street_suffix(w, m);
 }
 
+// s[i, i + strlen(w)) of a text of n bytes equals w, letters in any case
+// (w: lower-case letters and other ASCII characters, compared exactly).
+inline bool lower_equals_at(const unsigned char *s, std::size_t n,
+                            std::size_t i, const char *w) {
+  for (; *w != 0; ++i, ++w) {
+    if (i >= n)
+      return false;
+    const unsigned char c = s[i];
+    if (*w >= 'a' && *w <= 'z' ? (c | 0x20) != *w : c != *w)
+      return false;
+  }
+  return true;
+}
+
+// What the RE2-free matchers below return where RE2 decides.
+constexpr std::size_t kNoShortcut = ~static_cast<std::size_t>(0);
+
+// The street address pattern's match anchored at p of s[0, n), without
+// RE2: its end (0: none; kNoShortcut: no digit at p, RE2 decides). In RE2's
+// leftmost-first order: the number and each word ([a-z0-9][a-z0-9.']{0,24})
+// can only be maximal (a shorter one leaves a character where ' ' must
+// follow); of one to three words the most that a ' ' and a street suffix
+// (a whole run of letters, \b after) follow; then the optional '.', the
+// direction and the unit, each taken where it matches (nothing after them
+// can fail), the unit's alternatives and its 1-8 characters tried in order:
+// (?i)\b\d{1,6}(?: [a-z0-9][a-z0-9.']{0,24}){1,3} <suffix>\b\.?
+//   (?: (?:nw|ne|sw|se|n|s|e|w)\b\.?)?
+//   (?:,? (?:apt|apartment|suite|ste|unit|#) ?[a-z0-9-]{1,8}\b)?
+std::size_t address_match(const unsigned char *s, std::size_t n,
+                          std::size_t p) {
+  auto at = [&](std::size_t i) -> unsigned char { return i < n ? s[i] : 0; };
+  auto digit_at = [&](std::size_t i) { return (cls(at(i)) & kDigit) != 0; };
+  auto word_at = [&](std::size_t i) { return (cls(at(i)) & kWord) != 0; };
+  auto letter_at = [&](std::size_t i) { return (cls(at(i)) & kLetter) != 0; };
+  auto alnum_at = [&](std::size_t i) {
+    return (cls(at(i)) & (kLetter | kDigit)) != 0;
+  };
+  if (!digit_at(p) || (p > 0 && word_at(p - 1)))
+    return kNoShortcut;
+  std::size_t d = 0;
+  while (digit_at(p + d))
+    ++d;
+  if (d > 6)
+    return 0;
+  // The ends of up to three words.
+  std::size_t ends[4] = {p + d, 0, 0, 0};
+  std::size_t words = 0;
+  while (words < 3) {
+    const std::size_t w = ends[words];
+    if (at(w) != ' ' || !alnum_at(w + 1))
+      break;
+    std::size_t e = w + 2;
+    while (e - (w + 1) < 25 && (alnum_at(e) || at(e) == '.' || at(e) == '\''))
+      ++e;
+    ends[++words] = e;
+  }
+  for (std::size_t k = words; k >= 1; --k) {
+    const std::size_t r = ends[k];
+    if (at(r) != ' ')
+      continue;
+    std::size_t e = r + 1;
+    while (letter_at(e))
+      ++e;
+    if (e == r + 1 || word_at(e) || !street_suffix_at(s + r + 1, e - r - 1))
+      continue;
+    std::size_t end = e;
+    if (at(end) == '.')
+      ++end;
+    if (at(end) == ' ') { // the direction
+      std::size_t x = end + 1;
+      while (letter_at(x))
+        ++x;
+      const std::size_t len = x - end - 1;
+      const unsigned char a = at(end + 1) | 0x20, b = at(end + 2) | 0x20;
+      const bool dir =
+          !word_at(x) &&
+          ((len == 1 && (a == 'n' || a == 's' || a == 'e' || a == 'w')) ||
+           (len == 2 && (a == 'n' || a == 's') && (b == 'w' || b == 'e')));
+      if (dir) {
+        end = x;
+        if (at(end) == '.')
+          ++end;
+      }
+    }
+    std::size_t u = end; // the unit
+    if (at(u) == ',' && at(u + 1) == ' ')
+      u += 2;
+    else if (at(u) == ' ')
+      u += 1;
+    else
+      return end;
+    for (const char *kw : {"apt", "apartment", "suite", "ste", "unit", "#"}) {
+      if (!lower_equals_at(s, n, u, kw))
+        continue;
+      const std::size_t v = u + std::strlen(kw);
+      for (std::size_t sp = at(v) == ' ' ? 2 : 1; sp-- > 0;) {
+        const std::size_t x = v + sp;
+        std::size_t run = 0;
+        while (run < 8 && (alnum_at(x + run) || at(x + run) == '-'))
+          ++run;
+        for (std::size_t c = run; c >= 1; --c)
+          if (word_at(x + c - 1) != word_at(x + c))
+            return x + c;
+      }
+    }
+    return end;
+  }
+  return 0;
+}
+
+// The state codes of the ZIP pattern, as a set of letter pairs.
+struct StateCodes {
+  std::uint32_t second[26] = {}; // bit b of second[a]: state code a, b
+  StateCodes() {
+    const std::string_view list = STATES; // "(?:AL|AK|...|DC)"
+    for (std::size_t i = 3; i + 1 < list.size(); i += 3)
+      second[list[i] - 'A'] |= 1u << (list[i + 1] - 'A');
+  }
+  bool has(unsigned char a, unsigned char b) const {
+    const unsigned x = a - 'A', y = b - 'A';
+    return x < 26 && y < 26 && ((second[x] >> y) & 1u) != 0;
+  }
+};
+const StateCodes kStateCodes;
+
+// The end of the match of a fixed-shape pattern (SSN 3-2-4, phone 3-3-4,
+// card, numeric month-day-year date, month-name-first date, ZIP after a
+// state code) anchored at p
+// of s[0, n), found without RE2, trying the pattern's alternatives in RE2's
+// (leftmost-first) order: 0 if it has none there; kNoShortcut if the
+// pattern is not one of these or its match at p may take another shape
+// (RE2 decides then). RE2's \b is ASCII (kWord).
+// detail::fixed_match_agrees checks it against RE2.
+std::size_t fixed_match(const unsigned char *s, std::size_t n, int k,
+                        std::size_t p) {
+  auto at = [&](std::size_t i) -> unsigned char { return i < n ? s[i] : 0; };
+  auto digit_at = [&](std::size_t i) { return (cls(at(i)) & kDigit) != 0; };
+  auto word_at = [&](std::size_t i) { return (cls(at(i)) & kWord) != 0; };
+  if (k == kAddressP)
+    return address_match(s, n, p);
+  auto phone_sep = [&](std::size_t i) {
+    return at(i) == '-' || at(i) == '.' || at(i) == ' ';
+  };
+  if (k == kPhoneP && at(p) == '(') {
+    // At '(' neither prefix (they start with '+' or '1') nor the \b\d{3}
+    // form can start: \(\d{3}\) ?\d{3}[-. ]\d{4}\b or none (the space,
+    // if there, is taken: without it a digit would have to follow ')').
+    if (!(digit_at(p + 1) && digit_at(p + 2) && digit_at(p + 3) &&
+          at(p + 4) == ')'))
+      return 0;
+    const std::size_t r = p + 5 + (at(p + 5) == ' ' ? 1 : 0);
+    if (digit_at(r) && digit_at(r + 1) && digit_at(r + 2) && phone_sep(r + 3) &&
+        digit_at(r + 4) && digit_at(r + 5) && digit_at(r + 6) &&
+        digit_at(r + 7) && !word_at(r + 8))
+      return r + 8;
+    return 0;
+  }
+  if (p > 0 && (cls(s[p - 1]) & kWord))
+    return kNoShortcut; // (the scan tries these at word starts)
+  if (k == kZipState) {
+    // \b<state>,? (\d{5}(?:-\d{4})?)\b
+    if (!kStateCodes.has(at(p), at(p + 1)))
+      return kNoShortcut;
+    std::size_t r = p + 2;
+    if (at(r) == ',' && at(r + 1) == ' ')
+      r += 2;
+    else if (at(r) == ' ')
+      r += 1;
+    else
+      return 0;
+    for (std::size_t i = r; i < r + 5; ++i)
+      if (!digit_at(i))
+        return 0;
+    const std::size_t e = r + 5;
+    if (at(e) == '-' && digit_at(e + 1) && digit_at(e + 2) && digit_at(e + 3) &&
+        digit_at(e + 4) && !word_at(e + 5))
+      return e + 5;
+    return word_at(e) ? 0 : e;
+  }
+  if (k == kDateMonthFirst) {
+    // (?i)\b<month>\.? (?:the )?\d{1,2}(?:st|nd|rd|th)?,? (?:of )?
+    //   (?:19|20)\d{2}\b, every optional part tried taken first (greedy),
+    // the month's longer spellings before the shorter ones.
+    auto lower_is = [&](std::size_t i, const char *w) {
+      return lower_equals_at(s, n, i, w);
+    };
+    struct Month {
+      const char *head;
+      const char *longer[2]; // longer spellings, longest first
+    };
+    static constexpr Month kMonthForms[] = {
+        {"jan", {"january", nullptr}},  {"feb", {"february", nullptr}},
+        {"mar", {"march", nullptr}},    {"apr", {"april", nullptr}},
+        {"may", {nullptr, nullptr}},    {"jun", {"june", nullptr}},
+        {"jul", {"july", nullptr}},     {"aug", {"august", nullptr}},
+        {"sep", {"september", "sept"}}, {"oct", {"october", nullptr}},
+        {"nov", {"november", nullptr}}, {"dec", {"december", nullptr}},
+    };
+    std::size_t lens[3];
+    int nl = 0;
+    for (const Month &m : kMonthForms) {
+      if (!lower_is(p, m.head))
+        continue;
+      for (const char *w : m.longer)
+        if (w != nullptr && lower_is(p, w))
+          lens[nl++] = std::strlen(w);
+      lens[nl++] = 3;
+      break;
+    }
+    if (nl == 0)
+      return kNoShortcut;
+    for (int a = 0; a < nl; ++a) {
+      const std::size_t m_end = p + lens[a];
+      for (std::size_t dot = at(m_end) == '.' ? 1 : 0;; --dot) {
+        std::size_t r = m_end + dot;
+        if (at(r) == ' ') {
+          ++r;
+          for (std::size_t the = lower_is(r, "the ") ? 4 : 0;; the -= 4) {
+            const std::size_t r2 = r + the;
+            const std::size_t dmax =
+                digit_at(r2) ? (digit_at(r2 + 1) ? 2 : 1) : 0;
+            for (std::size_t dl = dmax; dl >= 1; --dl) {
+              const std::size_t r3 = r2 + dl;
+              const bool sfx = lower_is(r3, "st") || lower_is(r3, "nd") ||
+                               lower_is(r3, "rd") || lower_is(r3, "th");
+              for (std::size_t sl = sfx ? 2 : 0;; sl -= 2) {
+                const std::size_t r4 = r3 + sl;
+                for (std::size_t comma = at(r4) == ',' ? 1 : 0;; --comma) {
+                  std::size_t r5 = r4 + comma;
+                  if (at(r5) == ' ') {
+                    ++r5;
+                    for (std::size_t of = lower_is(r5, "of ") ? 3 : 0;;
+                         of -= 3) {
+                      const std::size_t y = r5 + of;
+                      if ((lower_is(y, "19") || lower_is(y, "20")) &&
+                          digit_at(y + 2) && digit_at(y + 3) && !word_at(y + 4))
+                        return y + 4;
+                      if (of == 0)
+                        break;
+                    }
+                  }
+                  if (comma == 0)
+                    break;
+                }
+                if (sl == 0)
+                  break;
+              }
+            }
+            if (the == 0)
+              break;
+          }
+        }
+        if (dot == 0)
+          break;
+      }
+    }
+    return 0;
+  }
+  if (!digit_at(p))
+    return kNoShortcut; // (the scan tries these at digit word starts)
+  if (k == kSsnDashed) {
+    // \b\d{3}[- ]\d{2}[- ]\d{4}\b
+    auto sep = [&](std::size_t i) { return at(i) == '-' || at(i) == ' '; };
+    if (digit_at(p + 1) && digit_at(p + 2) && sep(p + 3) && digit_at(p + 4) &&
+        digit_at(p + 5) && sep(p + 6) && digit_at(p + 7) && digit_at(p + 8) &&
+        digit_at(p + 9) && digit_at(p + 10) && !(cls(at(p + 11)) & kWord))
+      return p + 11;
+    return 0;
+  }
+  if (k == kPhoneP) {
+    // (?:\+1[-. ]?|\b1[-. ])?(?:\(\d{3}\) ?|\b\d{3}[-. ])\d{3}[-. ]\d{4}\b at
+    // three digits and a separator: neither prefix nor '(' can start
+    // there, so the match is \d{3}[-. ]\d{3}[-. ]\d{4}\b or none.
+    auto sep = [&](std::size_t i) {
+      return at(i) == '-' || at(i) == '.' || at(i) == ' ';
+    };
+    if (!(digit_at(p + 1) && digit_at(p + 2) && sep(p + 3)))
+      return kNoShortcut;
+    if (digit_at(p + 4) && digit_at(p + 5) && digit_at(p + 6) && sep(p + 7) &&
+        digit_at(p + 8) && digit_at(p + 9) && digit_at(p + 10) &&
+        digit_at(p + 11) && !(cls(at(p + 12)) & kWord))
+      return p + 12;
+    return 0;
+  }
+  if (k == kDateMdy) {
+    // \b(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-]
+    //   (?:(?:19|20)\d{2}|\d{2})\b
+    auto nz = [&](std::size_t i) { return at(i) >= '1' && at(i) <= '9'; };
+    auto sep = [&](std::size_t i) {
+      return at(i) == '/' || at(i) == '.' || at(i) == '-';
+    };
+    std::size_t months[3], days[4];
+    int nm = 0, nd = 0;
+    if (at(p) == '0' && nz(p + 1))
+      months[nm++] = 2;
+    if (nz(p))
+      months[nm++] = 1;
+    if (at(p) == '1' && at(p + 1) >= '0' && at(p + 1) <= '2')
+      months[nm++] = 2;
+    for (int a = 0; a < nm; ++a) {
+      const std::size_t d0 = p + months[a] + 1;
+      if (!sep(d0 - 1))
+        continue;
+      nd = 0;
+      if (at(d0) == '0' && nz(d0 + 1))
+        days[nd++] = 2;
+      if (nz(d0))
+        days[nd++] = 1;
+      if ((at(d0) == '1' || at(d0) == '2') && digit_at(d0 + 1))
+        days[nd++] = 2;
+      if (at(d0) == '3' && (at(d0 + 1) == '0' || at(d0 + 1) == '1'))
+        days[nd++] = 2;
+      for (int b = 0; b < nd; ++b) {
+        const std::size_t y0 = d0 + days[b] + 1;
+        if (!sep(y0 - 1))
+          continue;
+        if (((at(y0) == '1' && at(y0 + 1) == '9') ||
+             (at(y0) == '2' && at(y0 + 1) == '0')) &&
+            digit_at(y0 + 2) && digit_at(y0 + 3) && !word_at(y0 + 4))
+          return y0 + 4;
+        if (digit_at(y0) && digit_at(y0 + 1) && !word_at(y0 + 2))
+          return y0 + 2;
+      }
+    }
+    return 0;
+  }
+  if (k == kCardP) {
+    // \b\d(?:[ -]?\d){12,18}\b: each repetition is a digit, or a separator
+    // then a digit (never both ways at one place); the greedy count backs
+    // off until \b holds after the last digit.
+    std::size_t ends[20];
+    std::size_t digits = 1, r = p + 1;
+    ends[1] = r;
+    while (digits < 19) {
+      if ((at(r) == ' ' || at(r) == '-') && digit_at(r + 1))
+        r += 2;
+      else if (digit_at(r))
+        r += 1;
+      else
+        break;
+      ends[++digits] = r;
+    }
+    for (std::size_t i = digits; i >= 13; --i)
+      if (!(cls(at(ends[i])) & kWord))
+        return ends[i];
+    return 0;
+  }
+  return kNoShortcut;
+}
+
+// The account/member number pattern's match anchored at p of s[0, n),
+// without RE2: its end (0: none; kNoShortcut: no keyword at p, RE2 decides)
+// and the start of its group in *g. Every quantifier and optional word is
+// tried in RE2's leftmost-first order (greedy: more first; alternatives
+// left to right), so the first full match found is RE2's, groups included:
+// (?i)\b<keyword>(?: (?:id|number|no|num|#))?(?: (?:number|no))?(?: is)?
+//   [:#. ]{0,3}([a-z]{0,3}-?\d[\d-]{3,18}\d)\b
+std::size_t account_match(const unsigned char *s, std::size_t n, std::size_t p,
+                          std::size_t *g) {
+  auto at = [&](std::size_t i) -> unsigned char { return i < n ? s[i] : 0; };
+  auto digit_at = [&](std::size_t i) { return (cls(at(i)) & kDigit) != 0; };
+  auto word_at = [&](std::size_t i) { return (cls(at(i)) & kWord) != 0; };
+  auto letter_at = [&](std::size_t i) { return (cls(at(i)) & kLetter) != 0; };
+  if (p > 0 && word_at(p - 1))
+    return kNoShortcut;
+  // "membership" before "member" ((?:ship)? is greedy); the others exclude
+  // each other at one position.
+  static constexpr const char *kWords[] = {
+      "account",  "acct",      "membership",  "member", "subscriber",
+      "policy",   "insurance", "health plan", "plan",   "group",
+      "medicaid", "medicare",  "beneficiary"};
+  static constexpr const char *kIds[] = {" id", " number", " no", " num", " #"};
+  static constexpr const char *kNos[] = {" number", " no"};
+  // The lengths the optional words can take at i, in RE2's order, then 0.
+  auto options = [&](std::size_t i, const char *const *words, std::size_t count,
+                     std::size_t(&out)[8]) {
+    std::size_t k = 0;
+    for (std::size_t w = 0; w < count; ++w)
+      if (lower_equals_at(s, n, i, words[w]))
+        out[k++] = std::strlen(words[w]);
+    out[k++] = 0;
+    return k;
+  };
+  std::size_t kw[8];
+  std::size_t nk = 0;
+  for (const char *w : kWords)
+    if (lower_equals_at(s, n, p, w))
+      kw[nk++] = std::strlen(w);
+  if (nk == 0)
+    return kNoShortcut;
+  for (std::size_t a = 0; a < nk; ++a) {
+    const std::size_t r1 = p + kw[a];
+    std::size_t o2[8];
+    const std::size_t n2 = options(r1, kIds, 5, o2);
+    for (std::size_t b = 0; b < n2; ++b) {
+      const std::size_t r2 = r1 + o2[b];
+      std::size_t o3[8];
+      const std::size_t n3 = options(r2, kNos, 2, o3);
+      for (std::size_t c = 0; c < n3; ++c) {
+        const std::size_t r3 = r2 + o3[c];
+        const char *const kIs[] = {" is"};
+        std::size_t o4[8];
+        const std::size_t n4 = options(r3, kIs, 1, o4);
+        for (std::size_t d = 0; d < n4; ++d) {
+          const std::size_t r4 = r3 + o4[d];
+          std::size_t pmax = 0;
+          while (pmax < 3 && (at(r4 + pmax) == ':' || at(r4 + pmax) == '#' ||
+                              at(r4 + pmax) == '.' || at(r4 + pmax) == ' '))
+            ++pmax;
+          for (std::size_t pl = pmax + 1; pl-- > 0;) {
+            const std::size_t g0 = r4 + pl;
+            std::size_t lmax = 0;
+            while (lmax < 3 && letter_at(g0 + lmax))
+              ++lmax;
+            for (std::size_t ll = lmax + 1; ll-- > 0;) {
+              const std::size_t r6 = g0 + ll;
+              for (std::size_t h = at(r6) == '-' ? 2 : 1; h-- > 0;) {
+                const std::size_t r7 = r6 + h;
+                if (!digit_at(r7))
+                  continue;
+                const std::size_t r8 = r7 + 1;
+                std::size_t mmax = 0;
+                while (mmax < 18 &&
+                       (digit_at(r8 + mmax) || at(r8 + mmax) == '-'))
+                  ++mmax;
+                for (std::size_t m = mmax + 1; m-- > 3;) {
+                  const std::size_t r9 = r8 + m;
+                  if (digit_at(r9) && !word_at(r9 + 1)) {
+                    *g = g0;
+                    return r9 + 1;
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+// The URL pattern's first match inside the window s[a, r) the fast path
+// scans it in (a: the start of a word "http"/"https" before "://" or "www"
+// before '.'; r: the first white space, '<', '>', '"' or '\'' after it),
+// without RE2: (?i)\b(?:https?://|www\.)[^\s<>"']+ matches at a up to r,
+// as every byte in between is in the class, or nowhere in the window (the
+// prefix alone: no later position starts one). Returns the match's end, 0
+// for none, kNoShortcut where RE2 decides (non-ASCII bytes, which the class
+// takes only as valid UTF-8, or another start).
+std::size_t url_match(const unsigned char *s, std::size_t n, std::size_t a,
+                      std::size_t r) {
+  auto lower_is = [&](std::size_t i, const char *w) {
+    return lower_equals_at(s, n, i, w);
+  };
+  if (a > 0 && (cls(s[a - 1]) & kWord))
+    return kNoShortcut;
+  const std::size_t prefix = lower_is(a, "https://")  ? 8
+                             : lower_is(a, "http://") ? 7
+                             : lower_is(a, "www.")    ? 4
+                                                      : 0;
+  if (prefix == 0 || r > n || r < a + prefix)
+    return kNoShortcut;
+  for (std::size_t i = a; i < r; ++i)
+    if (s[i] >= 0x80 || s[i] == ' ' || s[i] == '\t' || s[i] == '\n' ||
+        s[i] == '\r' || s[i] == '\f' || s[i] == '<' || s[i] == '>' ||
+        s[i] == '"' || s[i] == '\'')
+      return kNoShortcut;
+  return r > a + prefix ? r : 0;
+}
+
+// The written e-mail pattern's next match in s[pos, r), found as RE2's
+// unanchored search finds it, inside a window [l, r) of e-mail characters
+// (letters, digits, '.', '_', '%', '+', '-', '@'; s[l - 1] and s[r], where
+// they exist, are none) with l <= pos: false if none. The pattern,
+// \b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b,
+// has in such a window a local part that runs from its start to the first
+// '@' (every other window character is in its class), so the leftmost
+// match starts at the first \b before an '@' whose domain matches; the
+// domain's labels are maximal runs (a shorter one leaves a label character
+// where '.' must follow), and the greedy repetition backs off from the
+// most labels to the first that a '.', two letters or more and \b end.
+// detail::fixed_match_agrees checks it against RE2.
+bool email_next(const unsigned char *s, std::size_t n, std::size_t pos,
+                std::size_t r, std::size_t &mb, std::size_t &me) {
+  auto word = [&](std::size_t i) { return i < n && (cls(s[i]) & kWord); };
+  auto label = [&](std::size_t i) {
+    return i < r && ((cls(s[i]) & (kLetter | kDigit)) || s[i] == '-');
+  };
+  auto alpha = [&](std::size_t i) { return i < r && (cls(s[i]) & kLetter); };
+  std::size_t from = pos; // local parts start at or after from
+  for (std::size_t a = pos; a < r; ++a) {
+    if (s[a] != '@')
+      continue;
+    std::size_t st = from;
+    while (st < a && (st > 0 && word(st - 1)) == word(st))
+      ++st; // no \b at st
+    from = a + 1;
+    if (st == a)
+      continue;
+    std::size_t e = a + 1;
+    while (label(e))
+      ++e;
+    if (e == a + 1)
+      continue;
+    bool found = false;
+    for (;;) {
+      if (e < r && s[e] == '.') {
+        std::size_t t = e + 1;
+        while (alpha(t))
+          ++t;
+        if (t - e > 2 && !word(t)) {
+          me = t; // the most labels so far that the ending fits
+          found = true;
+        }
+      }
+      if (e < r && s[e] == '.' && label(e + 1)) {
+        ++e;
+        while (label(e))
+          ++e;
+      } else {
+        break;
+      }
+    }
+    if (found) {
+      mb = st;
+      return true;
+    }
+  }
+  return false;
+}
+
 // Findings merged in original coordinates (normalised range kept for the
 // canonical value used by HMAC tokens and mask_last4).
 //
@@ -1211,7 +1760,9 @@ void recognise(std::string_view text, const Policy &policy,
       return;
     const unsigned hits =
         p.ctx != nullptr || p.neg != nullptr
-            ? context(nt, b, e, p.ctx, p.neg, p.before, p.after)
+            ? context(nt, b, e, p.ctx, p.neg,
+                      kContextFirsts.ctx[&p - kPatterns],
+                      kContextFirsts.neg[&p - kPatterns], p.before, p.after)
             : 0u;
     if (hits & 1u)
       score += p.boost;
@@ -1305,7 +1856,20 @@ void recognise(std::string_view text, const Policy &policy,
         if (p < next[k])
           continue;
         const PatternDef &pd = kPatterns[k];
-        if (k == kZipState) {
+        const std::size_t fixed =
+            k == kSsnDashed || k == kPhoneP || k == kCardP || k == kDateMdy ||
+                    k == kZipState || k == kDateMonthFirst || k == kAddressP
+                ? fixed_match(s, n, k, p)
+                : kNoShortcut;
+        if (fixed != kNoShortcut) {
+          if (fixed == 0)
+            continue;
+          groups[0] = re2::StringPiece(nt.data() + p, fixed - p);
+          if (k == kZipState) { // the group: as below
+            const std::size_t g = p + (s[p + 2] == ',' ? 4 : 3);
+            groups[1] = re2::StringPiece(nt.data() + g, fixed - g);
+          }
+        } else if (k == kZipState) {
           // "IL 62704", "CA, 94105-1234": the group is all after the state,
           // the optional comma and the one space, so the DFA's match alone
           // gives it (a capture costs RE2 a second, slower engine).
@@ -1313,6 +1877,14 @@ void recognise(std::string_view text, const Policy &policy,
             continue;
           const std::size_t g = p + (s[p + 2] == ',' ? 4 : 3);
           groups[1] = re2::StringPiece(nt.data() + g, match_end() - g);
+        } else if (std::size_t g = 0, e = k == kAccountP
+                                              ? account_match(s, n, p, &g)
+                                              : kNoShortcut;
+                   e != kNoShortcut) {
+          if (e == 0)
+            continue;
+          groups[0] = re2::StringPiece(nt.data() + p, e - p);
+          groups[1] = re2::StringPiece(nt.data() + g, e - g);
         } else if (k == kAccountP) {
           // The number is the group: it starts at the match's first digit
           // (the words before it hold none), after an optional '-' and the
@@ -1573,7 +2145,8 @@ void recognise(std::string_view text, const Policy &policy,
             url_starts.push_back(static_cast<std::uint32_t>(p));
         }
       }
-      try_at(p, mask);
+      if ((mask & enabled) != 0) // (most visits find nothing to try)
+        try_at(p, mask);
     };
     // The positions the scan visits, in increasing order, from bit masks of
     // 64-byte blocks: '+', '(' and '@'; word starts with a digit; word
@@ -1696,7 +2269,13 @@ void recognise(std::string_view text, const Policy &policy,
           --l;
         while (r < n && email_char(s[r]))
           ++r;
-        scan(kEmailWritten, l, r);
+        // scan(kEmailWritten, l, r), without RE2.
+        std::size_t pos = l, mb = 0, me = 0;
+        while (pos < r && email_next(s, n, pos, r, mb, me)) {
+          groups[0] = re2::StringPiece(nt.data() + mb, me - mb);
+          pos = std::max(me, pos + 1);
+          consider(kPatterns[kEmailWritten]);
+        }
         done = r;
       }
     }
@@ -1712,7 +2291,13 @@ void recognise(std::string_view text, const Policy &policy,
                s[r] != '\r' && s[r] != '\f' && s[r] != '<' && s[r] != '>' &&
                s[r] != '"' && s[r] != '\'')
           ++r;
-        scan(kUrlP, a, r);
+        const std::size_t e = url_match(s, n, a, r);
+        if (e == kNoShortcut) {
+          scan(kUrlP, a, r);
+        } else if (e != 0) {
+          groups[0] = re2::StringPiece(nt.data() + a, e - a);
+          consider(kPatterns[kUrlP]);
+        }
         done = r;
       }
     }
@@ -2068,6 +2653,112 @@ bool scan_masks_agree(std::string_view text) {
   }
   return true;
 }
+bool fixed_match_agrees(std::string_view text, std::size_t *shortcuts) {
+  const Recognizer &rec = recognizer(0);
+  const unsigned char *s = reinterpret_cast<const unsigned char *>(text.data());
+  const re2::StringPiece sp(text.data(), text.size());
+  for (const int k : {int(kSsnDashed), int(kPhoneP), int(kCardP), int(kDateMdy),
+                      int(kZipState), int(kDateMonthFirst), int(kAddressP)})
+    for (std::size_t p = 0; p < text.size(); ++p) {
+      const std::size_t e = fixed_match(s, text.size(), k, p);
+      if (e == kNoShortcut)
+        continue;
+      if (shortcuts != nullptr)
+        ++*shortcuts;
+      re2::StringPiece g[2];
+      const bool hit = rec.re(k).Match(sp, p, text.size(), RE2::ANCHOR_START, g,
+                                       kPatterns[k].group + 1);
+      if (hit != (e != 0))
+        return false;
+      if (hit &&
+          static_cast<std::size_t>(g[0].data() - text.data()) + g[0].size() !=
+              e)
+        return false;
+      // The ZIP's group: all after the state, the comma and the space.
+      if (hit && k == kZipState &&
+          static_cast<std::size_t>(g[1].data() - text.data()) !=
+              p + (s[p + 2] == ',' ? 4 : 3))
+        return false;
+    }
+  // The account/member number pattern, group included.
+  for (std::size_t p = 0; p < text.size(); ++p) {
+    std::size_t g = 0;
+    const std::size_t e = account_match(s, text.size(), p, &g);
+    if (e == kNoShortcut)
+      continue;
+    if (shortcuts != nullptr)
+      ++*shortcuts;
+    re2::StringPiece m[2];
+    const bool hit =
+        rec.re(kAccountP).Match(sp, p, text.size(), RE2::ANCHOR_START, m, 2);
+    if (hit != (e != 0))
+      return false;
+    if (hit &&
+        (static_cast<std::size_t>(m[0].data() - text.data()) + m[0].size() !=
+             e ||
+         static_cast<std::size_t>(m[1].data() - text.data()) != g))
+      return false;
+  }
+  // The e-mail scan: the window around every '@', as the fast path takes
+  // it, every match RE2's scan finds there.
+  auto email_char = [](unsigned char ch) {
+    return (cls(ch) & (kLetter | kDigit)) || ch == '.' || ch == '_' ||
+           ch == '%' || ch == '+' || ch == '-' || ch == '@';
+  };
+  for (std::size_t a = 0, done = 0; a < text.size(); ++a) {
+    if (s[a] != '@' || a < done)
+      continue;
+    std::size_t l = a, r = a + 1;
+    while (l > 0 && email_char(s[l - 1]))
+      --l;
+    while (r < text.size() && email_char(s[r]))
+      ++r;
+    done = r;
+    std::size_t pos = l, rpos = l, mb = 0, me = 0;
+    for (;;) {
+      const bool mine = pos < r && email_next(s, text.size(), pos, r, mb, me);
+      re2::StringPiece g;
+      const bool theirs =
+          rpos < r &&
+          rec.re(kEmailWritten).Match(sp, rpos, r, RE2::UNANCHORED, &g, 1);
+      if (mine != theirs)
+        return false;
+      if (!mine)
+        break;
+      if (shortcuts != nullptr)
+        ++*shortcuts;
+      const std::size_t gb = static_cast<std::size_t>(g.data() - text.data());
+      if (gb != mb || gb + g.size() != me)
+        return false;
+      pos = rpos = std::max(me, pos + 1);
+    }
+  }
+  // The URL's window scan: every position, the window the scan gives it.
+  for (std::size_t a = 0; a < text.size(); ++a) {
+    if ((s[a] | 0x20) != 'h' && (s[a] | 0x20) != 'w')
+      continue; // (no URL prefix: url_match leaves it to RE2)
+    std::size_t r = a;
+    while (r < text.size() && s[r] != ' ' && s[r] != '\t' && s[r] != '\n' &&
+           s[r] != '\r' && s[r] != '\f' && s[r] != '<' && s[r] != '>' &&
+           s[r] != '"' && s[r] != '\'')
+      ++r;
+    const std::size_t e = url_match(s, text.size(), a, r);
+    if (e == kNoShortcut)
+      continue;
+    if (shortcuts != nullptr)
+      ++*shortcuts;
+    re2::StringPiece g;
+    const bool hit = rec.re(kUrlP).Match(sp, a, r, RE2::UNANCHORED, &g, 1);
+    if (hit != (e != 0))
+      return false;
+    if (hit &&
+        (g.data() != text.data() + a ||
+         static_cast<std::size_t>(g.data() - text.data()) + g.size() != e))
+      return false;
+  }
+  return true;
+}
+
 bool keyword_pair_kept(std::string_view pair) {
   if (pair.size() != 2)
     return false;

@@ -60,6 +60,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data,
   // byte-at-a-time agree.
   CHECK(rd::detail::scan_masks_agree(text));
   CHECK(switchboard::spoken::detail::letter_masks_agree(text));
+  // The fast path's RE2-free matches (fixed-shape patterns, URL and e-mail
+  // windows) equal RE2's, at every position (short inputs: the check tries
+  // RE2 at each position).
+  if (size <= 1024)
+    CHECK(rd::detail::fixed_match_agrees(text, nullptr));
 
   // The compact map answers as the full one.
   const auto compact = switchboard::spoken::normalize(text, false);
