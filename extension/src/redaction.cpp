@@ -37,6 +37,16 @@ constexpr const char *kEntityNames[kEntityCount] = {
     "SSN",  "CREDIT_CARD", "PHONE", "EMAIL",      "DATE", "MRN",
     "NPI",  "ADDRESS",     "ZIP",   "IP_ADDRESS", "URL",  "ACCOUNT_NUMBER",
     "ICD10"};
+// Their lengths (the output is built per finding).
+struct EntityNameLengths {
+  std::size_t len[kEntityCount];
+  constexpr EntityNameLengths() : len() {
+    for (std::size_t i = 0; i < kEntityCount; ++i)
+      while (kEntityNames[i][len[i]] != 0)
+        ++len[i];
+  }
+};
+constexpr EntityNameLengths kEntityNameLengths;
 
 // What runs after a regex match.
 enum class Check : std::uint8_t {
@@ -1293,10 +1303,10 @@ struct StateCodes {
 };
 const StateCodes kStateCodes;
 
-// The end of the match of a fixed-shape pattern (SSN 3-2-4, phone 3-3-4,
-// card, numeric month-day-year date, month-name-first date, ZIP after a
-// state code) anchored at p
-// of s[0, n), found without RE2, trying the pattern's alternatives in RE2's
+// The end of the match of a fixed-shape pattern (SSN 3-2-4, phone 3-3-4
+// or "(415) 555-2671", card, numeric month-day-year date, month-name-first
+// date, ZIP after a state code, street address) anchored at p of s[0, n),
+// found without RE2, trying the pattern's alternatives in RE2's
 // (leftmost-first) order: 0 if it has none there; kNoShortcut if the
 // pattern is not one of these or its match at p may take another shape
 // (RE2 decides then). RE2's \b is ASCII (kWord).
@@ -2535,7 +2545,7 @@ Result redact(std::string_view text, const Policy &policy,
   // unsigned sum wraps back to the true, non-negative total).
   std::size_t size = text.size();
   for (const Candidate &c : found)
-    size += std::strlen(entity_name(c.entity)) + 2 +
+    size += kEntityNameLengths.len[static_cast<std::size_t>(c.entity)] + 2 +
             (policy[c.entity].action != Action::Tag ? 24 : 0) - (c.oe - c.ob);
   r.text.reserve(size);
   std::size_t at = 0;
@@ -2545,7 +2555,8 @@ Result redact(std::string_view text, const Policy &policy,
     r.counts[static_cast<std::size_t>(c.entity)]++;
     const Action action = policy[c.entity].action;
     r.text.push_back('[');
-    r.text.append(name);
+    r.text.append(name,
+                  kEntityNameLengths.len[static_cast<std::size_t>(c.entity)]);
     if (action != Action::Tag) {
       std::string value = canonical(c.entity, nt.substr(c.nb, c.ne - c.nb));
       if (action == Action::MaskLast4) {
@@ -2654,6 +2665,10 @@ bool scan_masks_agree(std::string_view text) {
   return true;
 }
 bool fixed_match_agrees(std::string_view text, std::size_t *shortcuts) {
+  // Only the fast path uses them: not on a text with U+017F or U+212A,
+  // which RE2's case folding maps onto 's' and 'k' (fast_path_ok).
+  if (!fast_path_ok(text))
+    return true;
   const Recognizer &rec = recognizer(0);
   const unsigned char *s = reinterpret_cast<const unsigned char *>(text.data());
   const re2::StringPiece sp(text.data(), text.size());

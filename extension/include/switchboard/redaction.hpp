@@ -128,14 +128,13 @@ bool scan_masks_agree(std::string_view text);
 // keyword the scan knows.
 bool keyword_pair_kept(std::string_view pair);
 // Test hook: at every position of text, the fast path's RE2-free matches
-// of the fixed-shape patterns (SSN 3-2-4, phone 3-3-4, card, month/day/
-// year date, month-name-first date, ZIP after a state code, with its group)
-// equal RE2's anchored match there, the URL's match in its scan window
-// (url_match) equals RE2's first match in that window, and the written
-// e-mail's matches in the window around each '@' (email_next) are RE2's
-// scan's, wherever they
-// answer; counts the positions where they answered into *shortcuts (if
-// given).
+// (fixed_match: SSN 3-2-4, phones, card, month/day/year and month-name
+// dates, ZIP after a state code with its group, street address;
+// account_match with its group) equal RE2's anchored match there, the URL's
+// match in its scan window (url_match) RE2's first match in that window,
+// and the written e-mail's matches in the window around each '@'
+// (email_next) RE2's scan's, wherever they answer; counts the answers into
+// *shortcuts (if given).
 bool fixed_match_agrees(std::string_view text, std::size_t *shortcuts);
 } // namespace detail
 
