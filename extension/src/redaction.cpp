@@ -28,9 +28,6 @@
 namespace switchboard {
 namespace redaction {
 
-// The matcher the calling thread's latest find_spans used (last_match_path).
-thread_local MatchPath tls_last_path = MatchPath::Fast;
-
 namespace {
 
 constexpr const char *kEntityNames[kEntityCount] = {
@@ -646,6 +643,8 @@ struct Scratch {
   std::vector<Candidate> found, located, result;
   std::vector<std::uint32_t> url_starts, ats;
   std::vector<BlockMasks> masks;
+  // The matcher the thread's latest find_spans used (last_match_path).
+  MatchPath last_path = MatchPath::Fast;
 };
 Scratch &scratch();
 
@@ -985,7 +984,10 @@ void scan_masks(const unsigned char *s, std::size_t n,
   out[blocks] = BlockMasks{};
 }
 
-Scratch &scratch() {
+// Not inlined: in the dlopen'ed engine each access to a thread_local calls
+// __tls_get_addr, and GCC recomputes an inlined thread_local's address at
+// every use (31 calls in recognise()); the reference this returns is kept.
+__attribute__((noinline)) Scratch &scratch() {
   thread_local Scratch s;
   return s;
 }
@@ -1731,8 +1733,10 @@ bool email_next(const unsigned char *s, std::size_t n, std::size_t pos,
 //    can have ('@' runs of e-mail characters; runs without white space from
 //    an "http"/"www" word). Equal outputs are checked over the synthetic
 //    corpus and random inputs by RedactionFastPath tests and the fuzzer.
+// (sc: the thread's scratch(), looked up once per call by the caller.)
 void recognise(std::string_view text, const Policy &policy,
-               const Options &options, std::vector<Candidate> &merged) {
+               const Options &options, Scratch &sc,
+               std::vector<Candidate> &merged) {
   if (text.size() > options.max_bytes)
     throw Error(
         sqlstate::kProgramLimitExceeded,
@@ -1742,7 +1746,6 @@ void recognise(std::string_view text, const Policy &policy,
   const Recognizer &rec = recognizer(options.max_mem);
   // Per-thread buffers, reused from call to call (no allocation once they
   // are large enough); a large input gets its own.
-  Scratch &sc = scratch();
   const bool small = text.size() <= kFastPathMaxBytes;
   spoken::Normalized own_norm;
   std::vector<Candidate> own_found;
@@ -1801,7 +1804,7 @@ void recognise(std::string_view text, const Policy &policy,
   };
 
   const bool reference = options.reference_path || !fast_path_ok(nt);
-  tls_last_path = reference ? MatchPath::Reference : MatchPath::Fast;
+  sc.last_path = reference ? MatchPath::Reference : MatchPath::Fast;
   if (reference) {
     // Patterns the set saw (and the policy wants); only these are tried.
     std::vector<int> located, scans;
@@ -2058,11 +2061,15 @@ void recognise(std::string_view text, const Policy &policy,
           std::size_t r = q;
           for (int t = 0; t < 4 && at(r) == ' '; ++t) {
             ++r;
-            const std::size_t m = run_end(r, letters_of) - r;
-            if (t >= 1 && m >= 2 && street_suffix_at(s + r, m) &&
-                !(cls(at(r + m)) & kWord)) {
-              mask |= bit(kAddressP);
-              break;
+            if (t >= 1) {
+              const std::size_t m = run_end(r, letters_of) - r;
+              if (m >= 2 && street_suffix_at(s + r, m) &&
+                  !(cls(at(r + m)) & kWord)) {
+                mask |= bit(kAddressP);
+                break;
+              }
+              if (t == 3)
+                break; // (where the 4th word ends is not needed)
             }
             // Past the word: letters, digits, '.' and '\''.
             for (;;) {
@@ -2502,8 +2509,9 @@ Policy parse_policy(std::string_view spec) {
 
 std::vector<Span> find_spans(std::string_view text, const Policy &policy,
                              const Options &options) {
-  std::vector<Candidate> &found = scratch().result;
-  recognise(text, policy, options, found);
+  Scratch &sc = scratch();
+  std::vector<Candidate> &found = sc.result;
+  recognise(text, policy, options, sc, found);
   std::vector<Span> out;
   out.reserve(found.size());
   for (const Candidate &c : found)
@@ -2515,10 +2523,11 @@ std::vector<Span> find_spans(std::string_view text, const Policy &policy,
 
 Result redact(std::string_view text, const Policy &policy,
               const Options &options) {
-  std::vector<Candidate> &found = scratch().result;
+  Scratch &sc = scratch();
+  std::vector<Candidate> &found = sc.result;
   if (found.capacity() > 4096)
     std::vector<Candidate>().swap(found); // left large by a failed call
-  recognise(text, policy, options, found);
+  recognise(text, policy, options, sc, found);
   Result r;
   if (found.empty()) {
     r.text.assign(text.data(), text.size());
@@ -2633,7 +2642,7 @@ std::size_t utf8_chars(std::string_view text, std::size_t begin,
   return n;
 }
 
-MatchPath last_match_path() { return tls_last_path; }
+MatchPath last_match_path() { return scratch().last_path; }
 
 namespace detail {
 bool scan_masks_agree(std::string_view text) {

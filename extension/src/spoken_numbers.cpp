@@ -968,7 +968,11 @@ const Word *lookup_fast(const unsigned char *s, std::size_t n, std::size_t b,
 }
 
 // The tokens of a run, one buffer per thread (looked up once per call).
-std::vector<Tok> &run_buffer() {
+// Not inlined: the engine is a dlopen'ed shared object, where each access to
+// a thread_local calls __tls_get_addr, and GCC recomputes an inlined
+// thread_local's address at every use rather than keep it in a register
+// (inside the run loops too); the reference this returns is kept.
+__attribute__((noinline)) std::vector<Tok> &run_buffer() {
   thread_local std::vector<Tok> run;
   return run;
 }

@@ -1069,6 +1069,36 @@ TEST(RedactionFastPath, SameAsReferenceAtEveryBlockOffset) {
 
 // The fast path's scan masks: SSE2 (where compiled) and byte-at-a-time give
 // the same bits, for every byte value, at every length and offset.
+// The scan's address rule looks for a street suffix as the 2nd to 4th word
+// after a number of up to six digits (and stops after the 4th): suffixes at
+// every word position, words with '.', '\'' and digits, other separators,
+// numbers of every length - same findings as the reference path.
+TEST(RedactionFastPath, AddressSuffixAtEveryWordSameAsReference) {
+  const auto policies = equivalence_policies();
+  static const char *const kNumbers[] = {"7",     "42",     "742",    "1234",
+                                         "62704", "123456", "1234567"};
+  static const char *const kWords[] = {"Evergreen", "N.", "O'Neil", "4th",
+                                       "a",         "of", "x1y",    "St.Paul"};
+  static const char *const kSuffixes[] = {"Terrace", "st",  "Ave.", "rd,",
+                                          "Hwy",     "way", "Ln9",  "Court'"};
+  static const char *const kSeps[] = {" ", " ", ", ", "  ", "-"};
+  Rng rng(31337);
+  for (const char *num : kNumbers)
+    for (int at = 0; at < 6; ++at)
+      for (int v = 0; v < 12; ++v) {
+        std::string s = "I live at ";
+        s += num;
+        for (int w = 0; w < 6; ++w) {
+          s += w == 0 || v % 3 ? " " : rng.pick(kSeps);
+          s += w == at ? rng.pick(kSuffixes) : rng.pick(kWords);
+        }
+        s += " Springfield, IL 62704.";
+        expect_same_paths(s, policies);
+        if (HasFailure())
+          return;
+      }
+}
+
 TEST(RedactionFastPath, ScanMasksAgree) {
   Rng rng(5150);
   for (int i = 0; i < 5000; ++i) {
