@@ -115,7 +115,7 @@ cat <<MD
 ## PHI redaction (one backend, $N transcripts, $mb MB)
 | path | seconds (best of 2, end to end through SQL) | MB/s |
 |---|---|---|
-| \`switchboard.redact\` (byte scan + anchored RE2 + validators, written and spoken) | $(calc "round($ours_s, 3)") | **$ours_mbs** (target ≥ 50) |
+| \`switchboard.redact\` (byte scan + anchored matches + validators, written and spoken) | $(calc "round($ours_s, 3)") | **$ours_mbs** (target ≥ 50) |
 | PL/pgSQL \`regexp_replace\` chain (14 patterns: every written-form entity of the default policy) | $(calc "round($chain_s, 3)") | $chain_mbs |
 | **speed-up** | | **${ratio}×** (target ≥ 20×) |
 | its first 11 patterns alone (the chain reported up to 0.3.0), for continuity | $(calc "round($chain11, 3)") | ${ratio11}× |
