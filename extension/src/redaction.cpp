@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "switchboard/cpu_features.hpp"
+#include "switchboard/pair_filter.hpp"
 #include "switchboard/error.hpp"
 #include "switchboard/phi_validators.hpp"
 #include "switchboard/spoken_numbers.hpp"
@@ -764,28 +765,13 @@ struct BlockMasks {
   std::uint64_t ell;    // 'l' or 'L'
   std::uint64_t aitch;  // 'h' or 'H'
   // A letter followed by a byte that some keyword's first two letters may
-  // be (KeywordPairs: a superset; the exact check comes later).
+  // be (kKeywordPairs: a superset; the exact check comes later).
   std::uint64_t kwpair;
 };
 
-// The first two letters of the keywords (kKeywords, below), as nibble
-// tables for a SIMD byte shuffle: a byte c, lower-cased (c | 0x20), indexes
-// table [bit 4 of it][its low nibble]. Each second letter stands for a group
-// bit; first[] holds, for each first letter, the groups of the second
-// letters that follow it in some keyword. first(c) & second(d) != 0 for
-// every keyword's first two letters c, d in any case (and for a few other
-// pairs: only a superset is needed).
-struct KeywordPairs {
-  alignas(16) std::uint8_t first[2][16];
-  alignas(16) std::uint8_t second[2][16];
-  KeywordPairs();
-  static int row(unsigned char c) { return (c | 0x20) & 0x10 ? 1 : 0; }
-  static int col(unsigned char c) { return (c | 0x20) & 0x0f; }
-  bool pass(unsigned char c, unsigned char d) const {
-    return (first[row(c)][col(c)] & second[row(d)][col(d)]) != 0;
-  }
-};
-extern const KeywordPairs kKeywordPairs;
+// The first two letters of the keywords (kKeywords, below): each second
+// letter's group is chosen in keyword_pairs().
+extern const PairFilter kKeywordPairs;
 
 // The masks a byte at a time: the reference for block_masks_simd, and the
 // only way on targets without SSE2. p holds at least 66 readable bytes.
@@ -890,15 +876,10 @@ block_masks_avx2(const unsigned char *p) {
    << (32 * (k)))
   BlockMasks m{};
   const __m256i k20 = _mm256_set1_epi8(0x20);
-  const __m256i lo4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
-#define SB_TABLE(t)                                                            \
-  _mm256_broadcastsi128_si256(                                                 \
-      _mm_load_si128(reinterpret_cast<const __m128i *>(t)))
-  const __m256i f0 = SB_TABLE(kKeywordPairs.first[0]),
-                f1 = SB_TABLE(kKeywordPairs.first[1]),
-                s0 = SB_TABLE(kKeywordPairs.second[0]),
-                s1 = SB_TABLE(kKeywordPairs.second[1]);
-#undef SB_TABLE
+  const __m256i f0 = SWITCHBOARD_PAIR_TABLE(kKeywordPairs.first[0]),
+                f1 = SWITCHBOARD_PAIR_TABLE(kKeywordPairs.first[1]),
+                s0 = SWITCHBOARD_PAIR_TABLE(kKeywordPairs.second[0]),
+                s1 = SWITCHBOARD_PAIR_TABLE(kKeywordPairs.second[1]);
   for (int k = 0; k < 2; ++k) {
     const unsigned char *q = p + 32 * k;
     const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(q));
@@ -926,20 +907,11 @@ block_masks_avx2(const unsigned char *p) {
         _mm256_and_si256(_mm256_and_si256(SB_EQ(lx, 'd'), SB_EQ(x1, 'o')),
                          SB_EQ(x2, 't')),
         k);
-    // KeywordPairs::pass for each byte and the next, by table shuffles.
-    const __m256i i0 = _mm256_and_si256(lx, lo4),
-                  i1 = _mm256_and_si256(x1, lo4);
-    const __m256i fv = _mm256_blendv_epi8(
-        _mm256_shuffle_epi8(f0, i0), _mm256_shuffle_epi8(f1, i0),
-        _mm256_cmpeq_epi8(_mm256_and_si256(lx, b4), b4));
-    const __m256i sv = _mm256_blendv_epi8(
-        _mm256_shuffle_epi8(s0, i1), _mm256_shuffle_epi8(s1, i1),
-        _mm256_cmpeq_epi8(_mm256_and_si256(x1, b4), b4));
-    m.kwpair |=
-        SB_BITS(_mm256_andnot_si256(_mm256_cmpeq_epi8(_mm256_and_si256(fv, sv),
-                                                      _mm256_setzero_si256()),
-                                    letter),
-                k);
+    // kKeywordPairs.pass for each byte and the next, by table shuffles.
+    m.kwpair |= SB_BITS(
+        _mm256_andnot_si256(switchboard::pair_miss_avx2(f0, f1, s0, s1, lx, x1),
+                            letter),
+        k);
   }
 #undef SB_RANGE
 #undef SB_EQ
@@ -1054,7 +1026,7 @@ const Keyword kKeywords[] = {
     {"transit", 0, 24, bit(kAbaP)},
 };
 
-KeywordPairs::KeywordPairs() : first(), second() {
+PairFilter keyword_pairs() {
   // Group bits of second letters; a second letter not listed here shares
   // group 7 (still a superset).
   std::uint8_t group[26] = {};
@@ -1067,19 +1039,17 @@ KeywordPairs::KeywordPairs() : first(), second() {
   group['r' - 'a'] = 1u << 6;
   group['h' - 'a'] = group['i' - 'a'] = group['n' - 'a'] = group['l' - 'a'] =
       1u << 7;
-  for (const Keyword &kw : kKeywords) {
-    const unsigned char a = static_cast<unsigned char>(kw.word[0]),
-                        b = static_cast<unsigned char>(kw.word[1]);
-    if (group[b - 'a'] == 0)
-      group[b - 'a'] = 1u << 7;
-    first[row(a)][col(a)] =
-        static_cast<std::uint8_t>(first[row(a)][col(a)] | group[b - 'a']);
-  }
-  for (int c = 'a'; c <= 'z'; ++c)
-    second[row(static_cast<unsigned char>(c))]
-          [col(static_cast<unsigned char>(c))] = group[c - 'a'];
+  for (const Keyword &kw : kKeywords)
+    if (group[kw.word[1] - 'a'] == 0)
+      group[kw.word[1] - 'a'] = 1u << 7;
+  PairFilter f;
+  for (const Keyword &kw : kKeywords)
+    f.add(static_cast<unsigned char>(kw.word[0]),
+          static_cast<unsigned char>(kw.word[1]), group);
+  f.set_groups(group);
+  return f;
 }
-const KeywordPairs kKeywordPairs;
+const PairFilter kKeywordPairs = keyword_pairs();
 
 inline bool same(const char *a, const char *b, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i)

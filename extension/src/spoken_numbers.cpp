@@ -15,6 +15,7 @@
 #endif
 
 #include "switchboard/cpu_features.hpp"
+#include "switchboard/pair_filter.hpp"
 
 namespace switchboard::spoken {
 
@@ -659,57 +660,38 @@ struct LetterMasks {
   std::uint64_t ohp; // "oh" in any case starts here
   std::uint64_t th;  // "th" in any case starts here
   // A letter followed by a byte that some word that may start a run (of
-  // two letters or more) may have as its first two letters (RunPairs: a
+  // two letters or more) may have as its first two letters (kRunPairs: a
   // superset; may_start() decides).
   std::uint64_t pairs;
 };
 
-// The first two letters of the words that may start a run, as nibble
-// tables for a SIMD byte shuffle: a byte c, lower-cased (c | 0x20), indexes
-// table [bit 4 of it][its low nibble]. Each second letter stands for a group
-// bit (by alphabet order; past eight, the last bit is shared: still a
-// superset); first[] holds, for each first letter, the groups of the second
-// letters that follow it in such a word. first(c) & second(d) != 0 for the
-// first two letters c, d of every such word, in any case.
-struct RunPairs {
-  alignas(16) std::uint8_t first[2][16];
-  alignas(16) std::uint8_t second[2][16];
-  RunPairs();
-  static int row(unsigned char c) { return (c | 0x20) & 0x10 ? 1 : 0; }
-  static int col(unsigned char c) { return (c | 0x20) & 0x0f; }
-  bool pass(unsigned char c, unsigned char d) const {
-    return (first[row(c)][col(c)] & second[row(d)][col(d)]) != 0;
-  }
-};
-
-RunPairs::RunPairs() : first(), second() {
-  bool used[26] = {};
-  for (const auto &kv : lexicon()) {
+// The first two letters of the words that may start a run (of two letters
+// or more). Each second letter takes a group bit by alphabet order; past
+// eight, the last bit is shared (still a superset).
+PairFilter run_pairs() {
+  auto starts_run = [](const auto &kv) {
     const Kind k = kv.second.kind;
-    if (!numeric(k) || k == Kind::Hundred || k == Kind::Thousand ||
-        kv.first.size() < 2)
-      continue;
-    used[kv.first[1] - 'a'] = true;
-  }
+    return numeric(k) && k != Kind::Hundred && k != Kind::Thousand &&
+           kv.first.size() >= 2;
+  };
+  bool used[26] = {};
+  for (const auto &kv : lexicon())
+    if (starts_run(kv))
+      used[kv.first[1] - 'a'] = true;
   std::uint8_t group[26] = {};
   int next = 0;
   for (int c = 0; c < 26; ++c)
     if (used[c])
       group[c] = static_cast<std::uint8_t>(1u << std::min(next++, 7));
-  for (const auto &kv : lexicon()) {
-    const Kind k = kv.second.kind;
-    if (!numeric(k) || k == Kind::Hundred || k == Kind::Thousand ||
-        kv.first.size() < 2)
-      continue;
-    const unsigned char a = static_cast<unsigned char>(kv.first[0]);
-    first[row(a)][col(a)] = static_cast<std::uint8_t>(first[row(a)][col(a)] |
-                                                      group[kv.first[1] - 'a']);
-  }
-  for (int c = 'a'; c <= 'z'; ++c)
-    second[row(static_cast<unsigned char>(c))]
-          [col(static_cast<unsigned char>(c))] = group[c - 'a'];
+  PairFilter f;
+  for (const auto &kv : lexicon())
+    if (starts_run(kv))
+      f.add(static_cast<unsigned char>(kv.first[0]),
+            static_cast<unsigned char>(kv.first[1]), group);
+  f.set_groups(group);
+  return f;
 }
-const RunPairs kRunPairs;
+const PairFilter kRunPairs = run_pairs();
 
 inline bool run_first(unsigned char c) {
   switch (c | 0x20) {
@@ -801,15 +783,10 @@ __attribute__((target("avx2"))) LetterMasks
 letter_block_avx2(const unsigned char *p) {
   LetterMasks m{0, 0, 0, 0, 0, 0};
   const __m256i k20 = _mm256_set1_epi8(0x20);
-  const __m256i lo4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
-#define SB_TABLE(t)                                                            \
-  _mm256_broadcastsi128_si256(                                                 \
-      _mm_load_si128(reinterpret_cast<const __m128i *>(t)))
-  const __m256i f0 = SB_TABLE(kRunPairs.first[0]),
-                f1 = SB_TABLE(kRunPairs.first[1]),
-                s0 = SB_TABLE(kRunPairs.second[0]),
-                s1 = SB_TABLE(kRunPairs.second[1]);
-#undef SB_TABLE
+  const __m256i f0 = SWITCHBOARD_PAIR_TABLE(kRunPairs.first[0]),
+                f1 = SWITCHBOARD_PAIR_TABLE(kRunPairs.first[1]),
+                s0 = SWITCHBOARD_PAIR_TABLE(kRunPairs.second[0]),
+                s1 = SWITCHBOARD_PAIR_TABLE(kRunPairs.second[1]);
   for (int k = 0; k < 2; ++k) {
     const __m256i x =
         _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + 32 * k));
@@ -847,17 +824,9 @@ letter_block_avx2(const unsigned char *p) {
     m.th |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(
                 _mm256_movemask_epi8(_mm256_and_si256(t, h))))
             << shift;
-    // RunPairs::pass for each byte and the next, by table shuffles.
-    const __m256i i0 = _mm256_and_si256(lx, lo4),
-                  i1 = _mm256_and_si256(next, lo4);
-    const __m256i fv = _mm256_blendv_epi8(
-        _mm256_shuffle_epi8(f0, i0), _mm256_shuffle_epi8(f1, i0),
-        _mm256_cmpeq_epi8(_mm256_and_si256(lx, b4), b4));
-    const __m256i sv = _mm256_blendv_epi8(
-        _mm256_shuffle_epi8(s0, i1), _mm256_shuffle_epi8(s1, i1),
-        _mm256_cmpeq_epi8(_mm256_and_si256(next, b4), b4));
+    // kRunPairs.pass for each byte and the next, by table shuffles.
     const __m256i pr = _mm256_andnot_si256(
-        _mm256_cmpeq_epi8(_mm256_and_si256(fv, sv), _mm256_setzero_si256()), l);
+        switchboard::pair_miss_avx2(f0, f1, s0, s1, lx, next), l);
     m.pairs |= static_cast<std::uint64_t>(
                    static_cast<std::uint32_t>(_mm256_movemask_epi8(pr)))
                << shift;
