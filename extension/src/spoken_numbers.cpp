@@ -238,45 +238,21 @@ bool numeric(Kind k) {
          k == Kind::Ordinal || k == Kind::TensOrd;
 }
 
-// Whether a word of letters text[b, e) may be a number word that starts a
-// run (not "hundred"/"thousand", fillers, "dash", "and"), judged by its
-// first two letters and length: false means lookup finds no such word.
-bool may_start_run(std::string_view text, std::size_t b, std::size_t e) {
-  struct Shapes {
-    std::uint16_t lens[26 * 27] = {};
-    Shapes() {
-      for (const auto &kv : lexicon()) {
-        const Kind k = kv.second.kind;
-        if (!numeric(k) || k == Kind::Hundred || k == Kind::Thousand)
-          continue;
-        const std::size_t key =
-            static_cast<std::size_t>(kv.first[0] - 'a') * 27 +
-            (kv.first.size() > 1 ? static_cast<std::size_t>(kv.first[1] - 'a')
-                                 : 26);
-        lens[key] =
-            static_cast<std::uint16_t>(lens[key] | (1u << kv.first.size()));
-      }
-    }
-  };
-  static const Shapes shapes;
-  const std::size_t n = e - b;
-  if (n > 11)
-    return false;
-  const std::size_t a = static_cast<std::size_t>((text[b] | 0x20) - 'a');
-  const std::size_t c =
-      n > 1 ? static_cast<std::size_t>((text[b + 1] | 0x20) - 'a') : 26;
-  return (shapes.lens[a * 27 + c] & (1u << n)) != 0;
+// Number words that may start a run (not "hundred"/"thousand", fillers,
+// "dash", "and").
+bool starts_run(Kind k) {
+  return numeric(k) && k != Kind::Hundred && k != Kind::Thousand;
 }
 
-// may_start_run's table at namespace scope, for the hot loop of
-// normalize_into (no guard of a function-local static on every word): for
-// each first-two-letters key, the lengths of the words that can start a run.
+// For each first-two-letters key (the second letter 26 for one-letter
+// words), the lengths of the words that may start a run; at namespace scope
+// for the hot loop of normalize_into (no guard of a function-local static
+// on every word).
 struct RunShapes {
   std::uint32_t lens[26 * 27] = {};
   RunShapes() {
     for (const auto &kv : lexicon()) {
-      const Kind k = kv.second.kind;
-      if (!numeric(k) || k == Kind::Hundred || k == Kind::Thousand)
+      if (!starts_run(kv.second.kind))
         continue;
       const std::size_t key =
           static_cast<std::size_t>(kv.first[0] - 'a') * 27 +
@@ -287,6 +263,19 @@ struct RunShapes {
   }
 };
 const RunShapes kRunShapes;
+
+// Whether a word of letters text[b, e) may be a number word that starts a
+// run, judged by its first two letters and length: false means lookup finds
+// no such word.
+bool may_start_run(std::string_view text, std::size_t b, std::size_t e) {
+  const std::size_t n = e - b;
+  if (n > 11)
+    return false;
+  const std::size_t a = static_cast<std::size_t>((text[b] | 0x20) - 'a');
+  const std::size_t c =
+      n > 1 ? static_cast<std::size_t>((text[b + 1] | 0x20) - 'a') : 26;
+  return (kRunShapes.lens[a * 27 + c] & (1u << n)) != 0;
+}
 
 // may_start_run(text, p, r) for a run of letters text[p, r), without
 // branches (the answer is nearly always no): the second letter is read only
@@ -669,14 +658,12 @@ struct LetterMasks {
 // or more). Each second letter takes a group bit by alphabet order; past
 // eight, the last bit is shared (still a superset).
 PairFilter run_pairs() {
-  auto starts_run = [](const auto &kv) {
-    const Kind k = kv.second.kind;
-    return numeric(k) && k != Kind::Hundred && k != Kind::Thousand &&
-           kv.first.size() >= 2;
+  auto starts_run_pair = [](const auto &kv) {
+    return starts_run(kv.second.kind) && kv.first.size() >= 2;
   };
   bool used[26] = {};
   for (const auto &kv : lexicon())
-    if (starts_run(kv))
+    if (starts_run_pair(kv))
       used[kv.first[1] - 'a'] = true;
   std::uint8_t group[26] = {};
   int next = 0;
@@ -685,7 +672,7 @@ PairFilter run_pairs() {
       group[c] = static_cast<std::uint8_t>(1u << std::min(next++, 7));
   PairFilter f;
   for (const auto &kv : lexicon())
-    if (starts_run(kv))
+    if (starts_run_pair(kv))
       f.add(static_cast<unsigned char>(kv.first[0]),
             static_cast<unsigned char>(kv.first[1]), group);
   f.set_groups(group);
