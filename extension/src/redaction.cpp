@@ -2491,17 +2491,26 @@ std::vector<Span> find_spans(std::string_view text, const Policy &policy,
   return out;
 }
 
-Result redact(std::string_view text, const Policy &policy,
-              const Options &options) {
+// Room per finding whose action writes a value after the tag's name: " ****"
+// and the last four characters, or ':' and the 16 hex digits of the token.
+constexpr std::size_t kValueRoom = 24;
+static_assert(5 + 4 <= kValueRoom && 1 + 16 <= kValueRoom,
+              "kValueRoom bounds what MaskLast4 and Hmac append");
+
+Written redact_into(std::string_view text, const Policy &policy,
+                    const Options &options, OutputSpace &space) {
   Scratch &sc = scratch();
   std::vector<Candidate> &found = sc.result;
   if (found.capacity() > 4096)
     std::vector<Candidate>().swap(found); // left large by a failed call
   recognise(text, policy, options, sc, found);
-  Result r;
+  Written w;
   if (found.empty()) {
-    r.text.assign(text.data(), text.size());
-    return r;
+    w.data = space.room(text.size());
+    if (!text.empty())
+      std::memcpy(w.data, text.data(), text.size());
+    w.length = text.size();
+    return w;
   }
   // Canonical values come from the normalised text; recompute it only when
   // an action needs a value.
@@ -2520,40 +2529,82 @@ Result redact(std::string_view text, const Policy &policy,
       throw Error(sqlstate::kInvalidParameter,
                   "redaction policy uses hmac but no key was given");
 
-  // The output's size (exact for tags; values get room for a token; the
-  // unsigned sum wraps back to the true, non-negative total).
-  std::size_t size = text.size();
+  // A bound on the output's size (exact for tags; the unsigned sum wraps
+  // back to the true, non-negative total).
+  std::size_t bound = text.size();
   for (const Candidate &c : found)
-    size += kEntityNameLengths.len[static_cast<std::size_t>(c.entity)] + 2 +
-            (policy[c.entity].action != Action::Tag ? 24 : 0) - (c.oe - c.ob);
-  r.text.reserve(size);
+    bound += kEntityNameLengths.len[static_cast<std::size_t>(c.entity)] + 2 +
+             (policy[c.entity].action != Action::Tag ? kValueRoom : 0) -
+             (c.oe - c.ob);
+  char *const out = space.room(bound);
+  char *o = out;
+  auto put = [&](const char *p, std::size_t len) {
+    std::memcpy(o, p, len);
+    o += len;
+  };
   std::size_t at = 0;
   for (const Candidate &c : found) {
-    r.text.append(text.data() + at, c.ob - at);
-    const char *name = entity_name(c.entity);
-    r.counts[static_cast<std::size_t>(c.entity)]++;
+    put(text.data() + at, c.ob - at);
+    const std::size_t e = static_cast<std::size_t>(c.entity);
+    w.counts[e]++;
     const Action action = policy[c.entity].action;
-    r.text.push_back('[');
-    r.text.append(name,
-                  kEntityNameLengths.len[static_cast<std::size_t>(c.entity)]);
+    *o++ = '[';
+    put(entity_name(c.entity), kEntityNameLengths.len[e]);
     if (action != Action::Tag) {
-      std::string value = canonical(c.entity, nt.substr(c.nb, c.ne - c.nb));
+      const std::string value =
+          canonical(c.entity, nt.substr(c.nb, c.ne - c.nb));
       if (action == Action::MaskLast4) {
-        r.text.append(" ****");
-        r.text.append(value.size() > 4 ? value.substr(value.size() - 4)
-                                       : std::string());
+        put(" ****", 5);
+        if (value.size() > 4)
+          put(value.data() + value.size() - 4, 4);
       } else {
-        r.text.push_back(':');
-        r.text.append(hmac_token(policy.hmac_key, c.entity, value));
+        const std::string token = hmac_token(policy.hmac_key, c.entity, value);
+        *o++ = ':';
+        put(token.data(), token.size());
       }
     }
-    r.text.push_back(']');
+    *o++ = ']';
     at = c.oe;
   }
-  r.text.append(text.data() + at, text.size() - at);
+  put(text.data() + at, text.size() - at);
+  w.data = out;
+  w.length = static_cast<std::size_t>(o - out);
   if (found.capacity() > 4096)
     std::vector<Candidate>().swap(found);
+  return w;
+}
+
+namespace {
+// OutputSpace for the std::string-returning API.
+class StringSpace final : public OutputSpace {
+public:
+  explicit StringSpace(std::string &s) : s_(s) {}
+  char *room(std::size_t bound) override {
+    s_.resize(bound);
+    return s_.data();
+  }
+
+private:
+  std::string &s_;
+};
+
+// A Result from into(space), which writes through redact_into().
+template <typename Into> Result as_result(Into &&into) {
+  Result r;
+  StringSpace space(r.text);
+  const Written w = into(space);
+  r.text.resize(w.length);
+  r.counts = w.counts;
+  r.masked = w.masked;
   return r;
+}
+} // namespace
+
+Result redact(std::string_view text, const Policy &policy,
+              const Options &options) {
+  return as_result([&](OutputSpace &space) {
+    return redact_into(text, policy, options, space);
+  });
 }
 
 namespace {
@@ -2578,17 +2629,28 @@ auto fail_closed(const Options &options, bool &masked, Fn &&fn)
 }
 } // namespace
 
+Written redact_into_checked(std::string_view text, const Policy &policy,
+                            const Options &options, OutputSpace &space) {
+  bool masked = false;
+  Written w = fail_closed(options, masked, [&] {
+    return redact_into(text, policy, options, space);
+  });
+  if (masked) {
+    w = Written();
+    const std::size_t len = std::strlen(kMasked);
+    w.data = space.room(len);
+    std::memcpy(w.data, kMasked, len);
+    w.length = len;
+    w.masked = true;
+  }
+  return w;
+}
+
 Result redact_checked(std::string_view text, const Policy &policy,
                       const Options &options) {
-  bool masked = false;
-  Result r = fail_closed(options, masked,
-                         [&] { return redact(text, policy, options); });
-  if (masked) {
-    r = Result();
-    r.text = kMasked;
-    r.masked = true;
-  }
-  return r;
+  return as_result([&](OutputSpace &space) {
+    return redact_into_checked(text, policy, options, space);
+  });
 }
 
 std::vector<Span> find_spans_checked(std::string_view text,

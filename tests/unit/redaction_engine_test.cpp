@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <new>
 #include <string>
 
 #include "switchboard/error.hpp"
@@ -220,6 +221,75 @@ TEST(RedactionFailClosed, ErrorsInsideBecomeMaskOrError) {
   EXPECT_THROW(redact_checked("ssn 123-45-6789", p, o), switchboard::Error);
   o.on_failure = FailureMode::Mask;
   EXPECT_EQ(redact_checked("ssn 123-45-6789", p, o).text, kMasked);
+}
+
+// An OutputSpace that gives exactly the bound it is asked for, followed by
+// guard bytes that must stay untouched; it can be told to fail its first
+// request.
+class GuardedSpace final : public OutputSpace {
+public:
+  char *room(std::size_t bound) override {
+    ++calls;
+    if (fail_first && calls == 1)
+      throw std::bad_alloc();
+    buf.assign(bound + 64, '#');
+    asked = bound;
+    return buf.data();
+  }
+  bool guard_intact() const {
+    return buf.size() == asked + 64 &&
+           buf.compare(asked, 64, std::string(64, '#')) == 0;
+  }
+  std::string buf;
+  std::size_t asked = 0;
+  int calls = 0;
+  bool fail_first = false;
+};
+
+TEST(RedactionEngine, RedactIntoStaysInsideItsBound) {
+  const std::string texts[] = {
+      "",
+      "no findings here",
+      "ssn 123-45-6789 and card 4111 1111 1111 1111, call (415) 555-2671",
+      "my social is four one five, two two, one two three four",
+      "ICD A01 then Z99.89 and 10.0.0.1 and 1 Main St and NPI 1234567893",
+      "a@b.co x@y.io 1.2.3.4 https://a.b/c dob 03/04/1961 IL 62704"};
+  for (const char *spec :
+       {"", "SSN=mask_last4;PHONE=mask_last4;CREDIT_CARD=mask_last4",
+        "SSN=hmac;EMAIL=hmac;ICD10=mask_last4;ZIP=hmac"}) {
+    Policy p = parse_policy(spec);
+    p.hmac_key = "k";
+    for (const std::string &t : texts) {
+      GuardedSpace space;
+      const Written w = redact_into(t, p, Options(), space);
+      EXPECT_EQ(space.calls, 1);
+      EXPECT_TRUE(space.guard_intact()) << spec << " | " << t;
+      EXPECT_LE(w.length, space.asked);
+      const Result r = redact(t, p);
+      EXPECT_EQ(std::string(w.data, w.length), r.text) << spec << " | " << t;
+      EXPECT_EQ(w.counts, r.counts);
+    }
+  }
+}
+
+TEST(RedactionFailClosed, RedactIntoOutOfMemory) {
+  const std::string s = "ssn 123-45-6789";
+  GuardedSpace space;
+  space.fail_first = true;
+  try {
+    redact_into_checked(s, Policy(), Options(), space);
+    FAIL() << "no error";
+  } catch (const switchboard::Error &e) {
+    EXPECT_STREQ(e.sqlstate(), "53200");
+  }
+  Options o;
+  o.on_failure = FailureMode::Mask;
+  GuardedSpace masked;
+  masked.fail_first = true;
+  const Written w = redact_into_checked(s, Policy(), o, masked);
+  EXPECT_TRUE(w.masked);
+  EXPECT_EQ(std::string(w.data, w.length), kMasked);
+  EXPECT_EQ(masked.calls, 2);
 }
 
 TEST(RedactionFailClosed, RedactTextForOtherEngines) {

@@ -147,11 +147,38 @@ std::vector<Span> find_spans(std::string_view text, const Policy &policy,
 Result redact(std::string_view text, const Policy &policy,
               const Options &options = {});
 
+// Memory for redact_into(): room(bound) returns space for bound bytes (the
+// redacted text is never longer), or throws std::bad_alloc. The SQL
+// boundary hands out a palloc'd text, so the output is written once, in
+// place, instead of into a std::string that is then copied.
+class OutputSpace {
+public:
+  virtual char *room(std::size_t bound) = 0;
+
+protected:
+  ~OutputSpace() = default;
+};
+
+// What redact_into() wrote: length bytes at data (from room()).
+struct Written {
+  char *data = nullptr;
+  std::size_t length = 0;
+  std::array<std::uint32_t, kEntityCount> counts{};
+  bool masked = false; // true when the failure path wrote kMasked
+};
+
+// redact() into space: room() is called once (and once more for kMasked
+// after a failure in Mask mode). Throws like find_spans.
+Written redact_into(std::string_view text, const Policy &policy,
+                    const Options &options, OutputSpace &space);
+
 // Fail-closed wrapper: never returns unredacted text. In Mask mode any
 // failure yields {kMasked, masked = true}; in Error mode it throws an Error
 // whose message names the failure, never the text.
 Result redact_checked(std::string_view text, const Policy &policy,
                       const Options &options);
+Written redact_into_checked(std::string_view text, const Policy &policy,
+                            const Options &options, OutputSpace &space);
 std::vector<Span> find_spans_checked(std::string_view text,
                                      const Policy &policy,
                                      const Options &options, bool &masked);

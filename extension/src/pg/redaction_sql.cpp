@@ -19,6 +19,7 @@ extern "C" {
 }
 
 #include <climits>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -142,7 +143,33 @@ Datum spans_result(FunctionCallInfo fcinfo, std::string_view text,
   return (Datum)0;
 }
 
-std::string report_json(const rd::Result *r) {
+// The redacted text written straight into a palloc'd text in the function's
+// memory context (no std::string to copy from); its length is set once known.
+class TextSpace final : public rd::OutputSpace {
+public:
+  char *room(std::size_t bound) override {
+    if (bound > MaxAllocSize - VARHDRSZ)
+      throw switchboard::Error(
+          switchboard::sqlstate::kProgramLimitExceeded,
+          "redaction failed: the output would exceed the largest text value");
+    // NO_OOM: an out-of-memory palloc must not longjmp through the engine's
+    // C++ frames; the engine's fail-closed path takes the bad_alloc.
+    void *p = palloc_extended(VARHDRSZ + bound, MCXT_ALLOC_NO_OOM);
+    if (p == nullptr)
+      throw std::bad_alloc();
+    text_ = static_cast<text *>(p);
+    return VARDATA(text_);
+  }
+  Datum datum(const rd::Written &w) const {
+    SET_VARSIZE(text_, VARHDRSZ + w.length);
+    return PointerGetDatum(text_);
+  }
+
+private:
+  text *text_ = nullptr;
+};
+
+std::string report_json(const rd::Written *r) {
   std::string j = "{\"engine\": \"switchboard-redaction\", \"version\": \"";
   j += rd::engine_version();
   j += "\", \"counts\": {";
@@ -174,8 +201,8 @@ std::string report_json(const rd::Result *r) {
 SWITCHBOARD_FUNCTION(sb_redact) {
   std::string_view text = text_view(fcinfo, 0);
   static const rd::Policy defaults;
-  rd::Result r = rd::redact_checked(text, defaults, options());
-  return switchboard::pg::text_datum(r.text);
+  TextSpace space;
+  return space.datum(rd::redact_into_checked(text, defaults, options(), space));
 }
 
 // switchboard.phi_spans(p_text text): default policy, STRICT.
@@ -201,9 +228,10 @@ SWITCHBOARD_FUNCTION(sb_redact_policy) {
   if (!PG_ARGISNULL(2))
     policy.hmac_key = std::string(text_view(fcinfo, 2));
   bool have_text = !PG_ARGISNULL(0);
-  rd::Result r;
+  TextSpace space;
+  rd::Written r;
   if (have_text)
-    r = rd::redact_checked(text_view(fcinfo, 0), policy, options());
+    r = rd::redact_into_checked(text_view(fcinfo, 0), policy, options(), space);
   const std::string report = report_json(have_text ? &r : nullptr);
   return switchboard::pg::pg_call([&] {
     TupleDesc desc;
@@ -213,9 +241,7 @@ SWITCHBOARD_FUNCTION(sb_redact_policy) {
     desc = BlessTupleDesc(desc);
     Datum values[2];
     bool nulls[2] = {!have_text, false};
-    values[0] = have_text ? PointerGetDatum(cstring_to_text_with_len(
-                                r.text.data(), static_cast<int>(r.text.size())))
-                          : (Datum)0;
+    values[0] = have_text ? space.datum(r) : (Datum)0;
     values[1] = DirectFunctionCall1(jsonb_in, CStringGetDatum(report.c_str()));
     return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
   });
