@@ -320,6 +320,26 @@ std::uint32_t first_letters(Words words) {
 // only the positions where a word of the text starts (no letter before) are
 // compared, and only with the words that start with that letter.
 // (fa, fb: first_letters(la), first_letters(lb), computed once per list.)
+// Word w, whose first letter t[at] is, continues at t[at + 1] (lower-cased,
+// inside t[0, n)).
+inline bool rest_at(const char *w, const char *t, std::size_t at,
+                    std::size_t n) {
+  std::size_t k = 1;
+  while (w[k] != 0 && at + k < n && lower(t[at + k]) == w[k])
+    ++k;
+  return w[k] == 0;
+}
+
+// A word of words, first letter c, starts at t[at] (lower-cased, inside
+// t[0, n)).
+inline bool list_word_at(Words words, const char *t, std::size_t at,
+                         std::size_t n, char c) {
+  for (Words p = words; *p != nullptr; ++p)
+    if ((*p)[0] == c && rest_at(*p, t, at, n))
+      return true;
+  return false;
+}
+
 unsigned has_words(std::string_view text, std::size_t b, std::size_t e,
                    Words la, Words lb, std::uint32_t fa, std::uint32_t fb) {
   if (b >= e)
@@ -328,17 +348,7 @@ unsigned has_words(std::string_view text, std::size_t b, std::size_t e,
   const char *t = text.data() + b;
   unsigned hits = 0;
   auto match = [&](Words words, std::size_t at, char c) {
-    for (Words p = words; *p != nullptr; ++p) {
-      const char *w = *p;
-      if (w[0] != c)
-        continue;
-      std::size_t k = 1;
-      while (w[k] != 0 && at + k < n && lower(t[at + k]) == w[k])
-        ++k;
-      if (w[k] == 0)
-        return true;
-    }
-    return false;
+    return list_word_at(words, t, at, n, c);
   };
   bool letter_before = b > 0 && is_alpha(text[b - 1]);
   for (std::size_t at = 0; at < n; ++at) {
@@ -366,6 +376,31 @@ inline bool sentence_end(std::string_view t, std::size_t i) {
   return (t[i] == '.' || t[i] == '?' || t[i] == '!') && i + 1 < t.size() &&
          (t[i + 1] == ' ' || t[i + 1] == '\n');
 }
+
+// The words of each pattern's context word lists by first letter (bit i:
+// word i of the list), computed once.
+template <std::size_t N> constexpr bool fits_16(const char *const (&)[N]) {
+  return N <= 17; // (16 words and the nullptr)
+}
+static_assert(fits_16(kSsnCtx) && fits_16(kNegCtx) && fits_16(kPhoneCtx) &&
+                  fits_16(kPhoneNeg) && fits_16(kNpiCtx) && fits_16(kDobCtx) &&
+                  fits_16(kIcdCtx) && fits_16(kAddrCtx),
+              "context word lists index into 16 bits");
+struct ContextByLetter {
+  std::uint16_t ctx[kPatternCount][26], neg[kPatternCount][26];
+  ContextByLetter() : ctx(), neg() {
+    auto index = [](Words words, std::uint16_t(&by)[26]) {
+      for (std::size_t i = 0; words != nullptr && words[i] != nullptr; ++i)
+        by[words[i][0] - 'a'] =
+            static_cast<std::uint16_t>(by[words[i][0] - 'a'] | (1u << i));
+    };
+    for (std::size_t k = 0; k < kPatternCount; ++k) {
+      index(kPatterns[k].ctx, ctx[k]);
+      index(kPatterns[k].neg, neg[k]);
+    }
+  }
+};
+const ContextByLetter kContextByLetter;
 
 ContextFirsts::ContextFirsts() : ctx(), neg() {
   for (std::size_t k = 0; k < kPatternCount; ++k) {
@@ -751,6 +786,19 @@ bool fast_path_ok(std::string_view t) {
 
 constexpr std::uint32_t bit(int i) { return 1u << i; }
 
+// The number of set bits: inline (the baseline x86-64 target has no
+// popcnt, and __builtin_popcountll would call libgcc).
+inline unsigned bit_count(std::uint64_t x) {
+#if defined(__POPCNT__)
+  return static_cast<unsigned>(__builtin_popcountll(x));
+#else
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return static_cast<unsigned>((x * 0x0101010101010101ull) >> 56);
+#endif
+}
+
 // Bit masks of one block of 64 bytes of the text for the fast path's scan
 // (bit k: byte b + k; bytes at or past the end of the text are zero bytes).
 struct BlockMasks {
@@ -764,6 +812,10 @@ struct BlockMasks {
   std::uint64_t dot;    // "dot" in any case starts here
   std::uint64_t ell;    // 'l' or 'L'
   std::uint64_t aitch;  // 'h' or 'H'
+  std::uint64_t space;  // ' '
+  std::uint64_t dash;   // '-'
+  std::uint64_t apos;   // '\''
+  std::uint64_t stop;   // a sentence end (sentence_end())
   // A letter followed by a byte that some keyword's first two letters may
   // be (kKeywordPairs: a superset; the exact check comes later).
   std::uint64_t kwpair;
@@ -799,6 +851,15 @@ BlockMasks block_masks_scalar(const unsigned char *p) {
       m.ell |= one;
     if ((c | 0x20) == 'h')
       m.aitch |= one;
+    if (c == ' ')
+      m.space |= one;
+    if (c == '-')
+      m.dash |= one;
+    if (c == '\'')
+      m.apos |= one;
+    if (c == '\n' || ((c == '.' || c == '?' || c == '!') &&
+                      (p[k + 1] == ' ' || p[k + 1] == '\n')))
+      m.stop |= one;
     if ((t & kLetter) && kKeywordPairs.pass(c, p[k + 1]))
       m.kwpair |= one;
     if ((c | 0x20) == 'd' && (p[k + 1] | 0x20) == 'o' &&
@@ -844,8 +905,19 @@ BlockMasks block_masks_simd(const unsigned char *p) {
     m.period |= bits(eq(x, '.'), k);
     m.ell |= bits(eq(lx, 'l'), k);
     m.aitch |= bits(eq(lx, 'h'), k);
-    const __m128i x1 = _mm_or_si128(
-        _mm_loadu_si128(reinterpret_cast<const __m128i *>(q + 1)), k20);
+    m.space |= bits(eq(x, ' '), k);
+    m.dash |= bits(eq(x, '-'), k);
+    m.apos |= bits(eq(x, '\''), k);
+    const __m128i r1 =
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(q + 1));
+    m.stop |=
+        bits(_mm_or_si128(eq(x, '\n'),
+                          _mm_and_si128(
+                              _mm_or_si128(_mm_or_si128(eq(x, '.'), eq(x, '?')),
+                                           eq(x, '!')),
+                              _mm_or_si128(eq(r1, ' '), eq(r1, '\n')))),
+             k);
+    const __m128i x1 = _mm_or_si128(r1, k20);
     const __m128i x2 = _mm_or_si128(
         _mm_loadu_si128(reinterpret_cast<const __m128i *>(q + 2)), k20);
     m.dot |= bits(
@@ -860,65 +932,85 @@ BlockMasks block_masks_simd(const unsigned char *p) {
 #endif
 
 #if defined(SWITCHBOARD_AVX2_DISPATCH)
-// The same with AVX2, 32 bytes at a time, where the CPU has it (chosen at
-// run time: the build targets baseline x86-64).
-__attribute__((target("avx2"))) BlockMasks
-block_masks_avx2(const unsigned char *p) {
-  // (Macros, not lambdas: a lambda would not inherit the target.)
+// (Macros, not lambdas: a lambda would not inherit the target.)
 #define SB_RANGE(x, lo, width)                                                 \
   _mm256_cmpgt_epi8(                                                           \
       _mm256_set1_epi8(static_cast<char>((width)-128)),                        \
       _mm256_add_epi8((x), _mm256_set1_epi8(static_cast<char>(128 - (lo)))))
 #define SB_EQ(x, c) _mm256_cmpeq_epi8((x), _mm256_set1_epi8(c))
-#define SB_BITS(v, k)                                                          \
-  (static_cast<std::uint64_t>(                                                 \
-       static_cast<std::uint32_t>(_mm256_movemask_epi8(v)))                    \
-   << (32 * (k)))
-  BlockMasks m{};
+// The bits of v as half k (bytes 32k to 32k + 31) of m.f: a store, not a
+// shift and an OR (x86 is little-endian).
+#define SB_PUT(f, k, v)                                                        \
+  do {                                                                         \
+    const std::uint32_t b_ =                                                   \
+        static_cast<std::uint32_t>(_mm256_movemask_epi8(v));                   \
+    std::memcpy(reinterpret_cast<unsigned char *>(&m.f) + 4 * (k), &b_, 4);    \
+  } while (0)
+
+// The same with AVX2, 32 bytes at a time, where the CPU has it (chosen at
+// run time: the build targets baseline x86-64). Inlined into the loops
+// below, which keep the constants in registers from block to block.
+__attribute__((target("avx2"), always_inline)) inline void
+block_masks_avx2_into(const unsigned char *p, BlockMasks &m) {
   const __m256i k20 = _mm256_set1_epi8(0x20);
   const __m256i f0 = SWITCHBOARD_PAIR_TABLE(kKeywordPairs.first[0]),
                 f1 = SWITCHBOARD_PAIR_TABLE(kKeywordPairs.first[1]),
                 s0 = SWITCHBOARD_PAIR_TABLE(kKeywordPairs.second[0]),
                 s1 = SWITCHBOARD_PAIR_TABLE(kKeywordPairs.second[1]);
+#pragma GCC unroll 2
   for (int k = 0; k < 2; ++k) {
     const unsigned char *q = p + 32 * k;
     const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(q));
     const __m256i lx = _mm256_or_si256(x, k20);
     const __m256i letter = SB_RANGE(lx, 'a', 26);
     const __m256i digit = SB_RANGE(x, '0', 10);
-    m.letter |= SB_BITS(letter, k);
-    m.digit |= SB_BITS(digit, k);
-    m.upper |= SB_BITS(SB_RANGE(x, 'A', 26), k);
-    m.word |= SB_BITS(
-        _mm256_or_si256(_mm256_or_si256(letter, digit), SB_EQ(x, '_')), k);
-    m.punct |=
-        SB_BITS(_mm256_or_si256(_mm256_or_si256(SB_EQ(x, '+'), SB_EQ(x, '(')),
-                                SB_EQ(x, '@')),
-                k);
-    m.colon |= SB_BITS(SB_EQ(x, ':'), k);
-    m.period |= SB_BITS(SB_EQ(x, '.'), k);
-    m.ell |= SB_BITS(SB_EQ(lx, 'l'), k);
-    m.aitch |= SB_BITS(SB_EQ(lx, 'h'), k);
-    const __m256i x1 = _mm256_or_si256(
-        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(q + 1)), k20);
+    const __m256i period = SB_EQ(x, '.');
+    SB_PUT(letter, k, letter);
+    SB_PUT(digit, k, digit);
+    SB_PUT(upper, k, SB_RANGE(x, 'A', 26));
+    SB_PUT(word, k,
+           _mm256_or_si256(_mm256_or_si256(letter, digit), SB_EQ(x, '_')));
+    SB_PUT(punct, k,
+           _mm256_or_si256(_mm256_or_si256(SB_EQ(x, '+'), SB_EQ(x, '(')),
+                           SB_EQ(x, '@')));
+    SB_PUT(colon, k, SB_EQ(x, ':'));
+    SB_PUT(period, k, period);
+    SB_PUT(ell, k, SB_EQ(lx, 'l'));
+    SB_PUT(aitch, k, SB_EQ(lx, 'h'));
+    SB_PUT(space, k, SB_EQ(x, ' '));
+    SB_PUT(dash, k, SB_EQ(x, '-'));
+    SB_PUT(apos, k, SB_EQ(x, '\''));
+    const __m256i r1 =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(q + 1));
+    SB_PUT(stop, k,
+           _mm256_or_si256(
+               SB_EQ(x, '\n'),
+               _mm256_and_si256(
+                   _mm256_or_si256(_mm256_or_si256(period, SB_EQ(x, '?')),
+                                   SB_EQ(x, '!')),
+                   _mm256_or_si256(SB_EQ(r1, ' '), SB_EQ(r1, '\n')))));
+    const __m256i x1 = _mm256_or_si256(r1, k20);
     const __m256i x2 = _mm256_or_si256(
         _mm256_loadu_si256(reinterpret_cast<const __m256i *>(q + 2)), k20);
-    m.dot |= SB_BITS(
-        _mm256_and_si256(_mm256_and_si256(SB_EQ(lx, 'd'), SB_EQ(x1, 'o')),
-                         SB_EQ(x2, 't')),
-        k);
+    SB_PUT(dot, k,
+           _mm256_and_si256(_mm256_and_si256(SB_EQ(lx, 'd'), SB_EQ(x1, 'o')),
+                            SB_EQ(x2, 't')));
     // kKeywordPairs.pass for each byte and the next, by table shuffles.
-    m.kwpair |= SB_BITS(
-        _mm256_andnot_si256(switchboard::pair_miss_avx2(f0, f1, s0, s1, lx, x1),
-                            letter),
-        k);
+    SB_PUT(kwpair, k,
+           _mm256_andnot_si256(
+               switchboard::pair_miss_avx2(f0, f1, s0, s1, lx, x1), letter));
   }
+}
 #undef SB_RANGE
 #undef SB_EQ
-#undef SB_BITS
+#undef SB_PUT
+
+__attribute__((target("avx2"))) BlockMasks
+block_masks_avx2(const unsigned char *p) {
+  BlockMasks m;
+  block_masks_avx2_into(p, m);
   return m;
 }
-
 #endif
 
 using BlockMasksFn = BlockMasks (*)(const unsigned char *);
@@ -936,16 +1028,15 @@ BlockMasksFn block_masks_fn() {
 #endif
 }
 
-// The masks of every block of s[0, n), into out (one per 64 bytes, and a
-// zero block after the last so the scan may look one block ahead).
-void scan_masks(const unsigned char *s, std::size_t n,
-                std::vector<BlockMasks> &out) {
-  const std::size_t blocks = (n + 63) / 64;
-  out.resize(blocks + 1);
+using ScanBlocksFn = void (*)(const unsigned char *, std::size_t, BlockMasks *);
+
+// The masks of the blocks of s[0, n) into out[0, (n + 63) / 64): blocks
+// whose 66 bytes lie inside the text are read in place, the last ones from
+// a zero-padded copy.
+void scan_blocks_any(const unsigned char *s, std::size_t n, BlockMasks *out) {
   const BlockMasksFn block_masks = block_masks_fn();
+  const std::size_t blocks = (n + 63) / 64;
   std::size_t j = 0;
-  // Blocks whose 66 bytes lie inside the text are read in place; the
-  // last ones from a zero-padded copy.
   for (; (j + 1) * 64 + 2 <= n; ++j)
     out[j] = block_masks(s + j * 64);
   for (; j < blocks; ++j) {
@@ -953,7 +1044,113 @@ void scan_masks(const unsigned char *s, std::size_t n,
     std::memcpy(pad, s + j * 64, n - j * 64 < 66 ? n - j * 64 : 66);
     out[j] = block_masks(pad);
   }
+}
+
+#if defined(SWITCHBOARD_AVX2_DISPATCH)
+// The same loop with the AVX2 blocks inlined.
+__attribute__((target("avx2"))) void
+scan_blocks_avx2(const unsigned char *s, std::size_t n, BlockMasks *out) {
+  const std::size_t blocks = (n + 63) / 64;
+  std::size_t j = 0;
+  for (; (j + 1) * 64 + 2 <= n; ++j)
+    block_masks_avx2_into(s + j * 64, out[j]);
+  for (; j < blocks; ++j) {
+    unsigned char pad[64 + 16] = {};
+    std::memcpy(pad, s + j * 64, n - j * 64 < 66 ? n - j * 64 : 66);
+    block_masks_avx2_into(pad, out[j]);
+  }
+}
+#endif
+
+// The masks of every block of s[0, n), into out (one per 64 bytes, and a
+// zero block after the last so the scan may look one block ahead).
+void scan_masks(const unsigned char *s, std::size_t n,
+                std::vector<BlockMasks> &out) {
+  const std::size_t blocks = (n + 63) / 64;
+  out.resize(blocks + 1);
+#if defined(SWITCHBOARD_AVX2_DISPATCH)
+  static const ScanBlocksFn fn =
+      cpu_has_avx2() ? scan_blocks_avx2 : scan_blocks_any;
+  fn(s, n, out.data());
+#else
+  scan_blocks_any(s, n, out.data());
+#endif
   out[blocks] = BlockMasks{};
+}
+
+// has_words() over the block masks mk of text (the fast path's scan_masks):
+// the word starts are read off the letter bits.
+// (ia, ib: the words of la and lb by first letter, kContextByLetter's.)
+unsigned has_words_masked(std::string_view text, const BlockMasks *mk,
+                          std::size_t b, std::size_t e, Words la, Words lb,
+                          const std::uint16_t *ia, const std::uint16_t *ib) {
+  if (b >= e)
+    return 0;
+  const std::size_t end = std::min<std::size_t>(e, b + 128);
+  const char *t = text.data() + b;
+  const unsigned want = (la != nullptr ? 1u : 0u) | (lb != nullptr ? 2u : 0u);
+  unsigned hits = 0;
+  for (std::size_t lo = b & ~std::size_t{63}; lo < end; lo += 64) {
+    const std::size_t j = lo >> 6;
+    const std::uint64_t lt = mk[j].letter;
+    std::uint64_t st = lt & ~((lt << 1) | (j > 0 ? mk[j - 1].letter >> 63 : 0));
+    if (b > lo)
+      st &= ~0ull << (b - lo);
+    if (end < lo + 64)
+      st &= (1ull << (end - lo)) - 1;
+    for (; st != 0; st &= st - 1) {
+      const std::size_t at =
+          lo + static_cast<std::size_t>(__builtin_ctzll(st)) - b;
+      const int c = lower(t[at]) - 'a';
+      for (unsigned w = (hits & 1u) ? 0u : ia[c]; w != 0; w &= w - 1)
+        if (rest_at(la[__builtin_ctz(w)], t, at, end - b)) {
+          hits |= 1u;
+          break;
+        }
+      for (unsigned w = (hits & 2u) ? 0u : ib[c]; w != 0; w &= w - 1)
+        if (rest_at(lb[__builtin_ctz(w)], t, at, end - b)) {
+          hits |= 2u;
+          break;
+        }
+      if (hits == want)
+        return hits;
+    }
+  }
+  return hits;
+}
+
+// context() over the block masks mk of text: the sentence ends are read
+// off their stop bits.
+unsigned context_masked(std::string_view text, const BlockMasks *mk,
+                        std::size_t b, std::size_t e, Words la, Words lb,
+                        const std::uint16_t *ia, const std::uint16_t *ib,
+                        std::size_t before, std::size_t after) {
+  std::size_t wb = b > before ? b - before : 0;
+  for (std::size_t i = b; i > wb;) { // the last sentence end in [wb, b)
+    const std::size_t lo = (i - 1) & ~std::size_t{63};
+    std::uint64_t st = mk[lo >> 6].stop & (~0ull >> (63 - ((i - 1) & 63)));
+    if (wb > lo)
+      st &= ~0ull << (wb - lo);
+    if (st != 0) {
+      wb = lo + 64 - static_cast<std::size_t>(__builtin_clzll(st));
+      break;
+    }
+    i = lo;
+  }
+  std::size_t we = std::min(text.size(), e + after);
+  for (std::size_t i = e; i < we;) { // the first one in [e, we)
+    const std::size_t lo = i & ~std::size_t{63};
+    std::uint64_t st = mk[lo >> 6].stop & (~0ull << (i - lo));
+    if (we < lo + 64)
+      st &= (1ull << (we - lo)) - 1;
+    if (st != 0) {
+      we = lo + 1 + static_cast<std::size_t>(__builtin_ctzll(st));
+      break;
+    }
+    i = lo + 64;
+  }
+  return has_words_masked(text, mk, wb, b, la, lb, ia, ib) |
+         has_words_masked(text, mk, e, we, la, lb, ia, ib);
 }
 
 // Not inlined: in the dlopen'ed engine each access to a thread_local calls
@@ -1062,6 +1259,7 @@ inline bool same(const char *a, const char *b, std::size_t n) {
 struct KeywordIndex {
   static constexpr std::size_t kCount = sizeof kKeywords / sizeof kKeywords[0];
   std::uint32_t lens[26 * 26] = {};
+  std::uint32_t third[26 * 26] = {}; // bit c - 'a': a keyword's third letter
   std::uint8_t begin[26 * 26 + 1] = {};
   std::uint8_t order[kCount] = {};
   KeywordIndex() {
@@ -1078,6 +1276,7 @@ struct KeywordIndex {
         for (std::size_t l = kw.word.size(); l <= kw.word.size() + kw.extra;
              ++l)
           lens[k2] |= 1u << l;
+        third[k2] |= 1u << (kw.word[2] - 'a');
       }
     }
     begin[26 * 26] = static_cast<std::uint8_t>(at);
@@ -1731,6 +1930,8 @@ void recognise(std::string_view text, const Policy &policy,
   const re2::StringPiece sp(nt.data(), nt.size());
   re2::StringPiece groups[2];
   std::vector<Candidate> *sink = &found;
+  // The fast path's block masks of nt, once built (context_masked).
+  const BlockMasks *text_masks = nullptr;
   // A match of pattern p: validate, score, keep.
   auto consider = [&](const PatternDef &p) {
     const re2::StringPiece g = groups[p.group];
@@ -1741,12 +1942,15 @@ void recognise(std::string_view text, const Policy &policy,
     float score = p.base;
     if (!run_check(p, nt, b, e, score))
       return;
+    const std::size_t pi = static_cast<std::size_t>(&p - kPatterns);
     const unsigned hits =
-        p.ctx != nullptr || p.neg != nullptr
-            ? context(nt, b, e, p.ctx, p.neg,
-                      kContextFirsts.ctx[&p - kPatterns],
-                      kContextFirsts.neg[&p - kPatterns], p.before, p.after)
-            : 0u;
+        p.ctx == nullptr && p.neg == nullptr ? 0u
+        : text_masks != nullptr
+            ? context_masked(nt, text_masks, b, e, p.ctx, p.neg,
+                             kContextByLetter.ctx[pi], kContextByLetter.neg[pi],
+                             p.before, p.after)
+            : context(nt, b, e, p.ctx, p.neg, kContextFirsts.ctx[pi],
+                      kContextFirsts.neg[pi], p.before, p.after);
     if (hits & 1u)
       score += p.boost;
     if (hits & 2u)
@@ -1935,16 +2139,32 @@ void recognise(std::string_view text, const Policy &policy,
     auto digit_run = [&](std::size_t r) {
       return r < n ? run_end(r, digits_of) - r : 0;
     };
-    // The run of letters at r, lower-cased into w (the first 15 letters: a
-    // longer word is no keyword, suffix or month); returns its length.
-    auto lower_word = [&](std::size_t r, char(&w)[16]) {
-      std::size_t e = r;
-      while (e < n && (cls(s[e]) & kLetter)) {
-        if (e - r < 15)
-          w[e - r] = static_cast<char>(s[e] | 0x20);
-        ++e;
+    const BlockMasks *const mk = masks.data();
+    text_masks = mk;
+    // Whether a street suffix (a whole run of letters, \b after) is the 2nd,
+    // 3rd or 4th word after the space at q, a word running to the next
+    // space over letters, digits, '.' and '\'' (a superset of the address
+    // pattern's): a byte walk, for the numbers whose words run past the 64
+    // bytes of masks visit_word reads.
+    auto suffix_walk = [&](std::size_t r) {
+      for (int t = 0; t < 4 && at(r) == ' '; ++t) {
+        ++r;
+        if (t >= 1) {
+          const std::size_t m = run_end(r, letters_of) - r;
+          if (m >= 2 && street_suffix_at(s + r, m) && !(cls(at(r + m)) & kWord))
+            return true;
+          if (t == 3)
+            return false; // (where the 4th word ends is not needed)
+        }
+        for (;;) { // past the word
+          r = run_end(r, alnum_of);
+          if (r < n && (s[r] == '.' || s[r] == '\''))
+            ++r;
+          else
+            break;
+        }
       }
-      return e - r;
+      return false;
     };
     // A word start (RE2's \b): every pattern but the e-mail and URL ones
     // starts at one; finds the patterns worth trying there.
@@ -1971,33 +2191,49 @@ void recognise(std::string_view text, const Policy &policy,
         }
       }
       if (k & kDigit) {
-        const std::size_t d = digit_run(p);
+        // The masks of the 64 bytes from p (bit i: byte p + i; none past
+        // the text): the rules below read runs and separators off them.
+        const unsigned o = static_cast<unsigned>(p & 63);
+        const BlockMasks &m0 = mk[p >> 6], &m1 = mk[(p >> 6) + 1];
+        auto win = [o](std::uint64_t a, std::uint64_t b) {
+          return (a >> o) | ((b << 1) << (63 - o));
+        };
+        const std::uint64_t dg = win(m0.digit, m1.digit);
+        // The digit run at offset i (1 <= i < 64): exact when shorter than
+        // 64 - i, at least 50 bytes long otherwise, so the comparisons with
+        // small lengths below hold either way.
+        auto drun = [dg](std::size_t i) {
+          return static_cast<std::size_t>(__builtin_ctzll(~(dg >> i)));
+        };
+        const std::size_t d =
+            dg == ~0ull ? digit_run(p)
+                        : static_cast<std::size_t>(__builtin_ctzll(~dg));
         const std::size_t q = p + d;
         const unsigned char after = at(q);
         const bool sep_dsp = after == '-' || after == '.' || after == ' ';
         const bool sep_sdd = after == '/' || after == '.' || after == '-';
         // 3-2-4 with '-' or ' '.
-        if (d == 3 && (after == '-' || after == ' ') && digit_run(q + 1) == 2 &&
-            (at(q + 3) == '-' || at(q + 3) == ' ') && digit_run(q + 4) == 4)
+        if (d == 3 && (after == '-' || after == ' ') && drun(4) == 2 &&
+            (at(q + 3) == '-' || at(q + 3) == ' ') && drun(7) == 4)
           mask |= bit(kSsnDashed);
         if (d == 9)
           mask |= bit(kSsnBare);
         // Phones: "1-", or 3 digits, a separator, 3 digits, a separator.
         if ((d == 1 && c == '1' && sep_dsp) ||
-            (d == 3 && sep_dsp && digit_run(q + 1) == 3 &&
+            (d == 3 && sep_dsp && drun(4) == 3 &&
              (at(q + 4) == '-' || at(q + 4) == '.' || at(q + 4) == ' ') &&
-             digit_run(q + 5) == 4))
+             drun(8) == 4))
           mask |= bit(kPhoneP);
         if (d == 10 || d == 11)
           mask |= bit(kPhoneBare);
         if (d <= 2 && sep_sdd) {
-          const std::size_t d2 = digit_run(q + 1);
+          const std::size_t d2 = drun(d + 1);
           const unsigned char a2 = at(q + 1 + d2);
           if (d2 >= 1 && d2 <= 2 && (a2 == '/' || a2 == '.' || a2 == '-'))
             mask |= bit(kDateMdy);
         }
         if (d == 4 && sep_sdd && (c == '1' || c == '2')) {
-          const std::size_t d2 = digit_run(q + 1);
+          const std::size_t d2 = drun(5);
           const unsigned char a2 = at(q + 1 + d2);
           if (d2 >= 1 && d2 <= 2 && (a2 == '/' || a2 == '.' || a2 == '-'))
             mask |= bit(kDateYmd);
@@ -2015,64 +2251,75 @@ void recognise(std::string_view text, const Policy &policy,
             if ((at(r) | 0x20) == 'o' && (at(r + 1) | 0x20) == 'f' &&
                 at(r + 2) == ' ')
               r += 3;
-            char w[16];
-            const std::size_t m = lower_word(r, w);
+            // (The word's length and first two letters rule out most
+            // words before they are copied.)
+            const std::size_t m = run_end(r, letters_of) - r;
             if (m >= 3 &&
-                (keyword_patterns(w, m, 0) & bit(kDateMonthFirst)) != 0)
-              mask |= bit(kDateDayFirst);
+                kKeywordIndex.maybe(static_cast<char>(s[r] | 0x20),
+                                    static_cast<char>(s[r + 1] | 0x20), m)) {
+              char w[16];
+              for (std::size_t x = 0; x < m && x < 15; ++x)
+                w[x] = static_cast<char>(s[r + x] | 0x20);
+              if ((keyword_patterns(w, m, 0) & bit(kDateMonthFirst)) != 0)
+                mask |= bit(kDateDayFirst);
+            }
           }
         }
         if (d == 8)
           mask |= bit(kDateCompactP);
         if (d == 10 && (c == '1' || c == '2'))
           mask |= bit(kNpiP);
-        if (d <= 6 && after == ' ') {
-          // A street suffix as the 2nd to 4th following word.
-          std::size_t r = q;
-          for (int t = 0; t < 4 && at(r) == ' '; ++t) {
-            ++r;
-            if (t >= 1) {
-              const std::size_t m = run_end(r, letters_of) - r;
-              if (m >= 2 && street_suffix_at(s + r, m) &&
-                  !(cls(at(r + m)) & kWord)) {
-                mask |= bit(kAddressP);
-                break;
-              }
-              if (t == 3)
-                break; // (where the 4th word ends is not needed)
-            }
-            // Past the word: letters, digits, '.' and '\''.
-            for (;;) {
-              r = run_end(r, alnum_of);
-              if (r < n && (s[r] == '.' || s[r] == '\''))
-                ++r;
-              else
-                break;
-            }
+        if (d <= 6 && after == ' ' && (cls(at(q + 1)) & (kLetter | kDigit))) {
+          // A street suffix as the 2nd to 4th word: in a match every byte
+          // from the first word to the suffix is a word's (letters, digits,
+          // '.', '\'') or a single space, so the suffix starts at one of
+          // the first three word starts after a space past the first word
+          // and before the first byte of neither kind.
+          const std::uint64_t sp = win(m0.space, m1.space),
+                              lt = win(m0.letter, m1.letter);
+          const std::uint64_t wd =
+              lt | dg | win(m0.period, m1.period) | win(m0.apos, m1.apos);
+          const std::uint64_t bad = ~(sp | wd) & (~0ull << (d + 1));
+          const std::uint64_t before_bad =
+              bad != 0 ? (bad & (0 - bad)) - 1 : ~0ull;
+          std::uint64_t starts =
+              (sp << 1) & wd & before_bad & (~0ull << (d + 2));
+          int tested = 0;
+          bool found = false;
+          for (; tested < 3 && starts != 0 && !found;
+               ++tested, starts &= starts - 1) {
+            const unsigned i = static_cast<unsigned>(__builtin_ctzll(starts));
+            const std::size_t r = p + i;
+            // (A run of letters reaching the window's end is measured in
+            // the masks.)
+            std::size_t m =
+                static_cast<std::size_t>(__builtin_ctzll(~(lt >> i)));
+            if (i + m >= 64)
+              m = run_end(r, letters_of) - r;
+            found = m >= 2 && street_suffix_at(s + r, m) &&
+                    !(cls(at(r + m)) & kWord);
           }
+          // Fewer than three words in a window without such a byte: the
+          // words may go on past it.
+          if (found || (tested < 3 && bad == 0 && suffix_walk(q)))
+            mask |= bit(kAddressP);
         }
         if (d <= 3 && after == '.') {
-          const std::size_t d2 = digit_run(q + 1);
+          const std::size_t d2 = drun(d + 1);
           if (d2 >= 1 && d2 <= 3 && at(q + 1 + d2) == '.')
             mask |= bit(kIpv4);
         }
         if (d == 1 && c != '0' && (cls(after) & kUpper))
           mask |= bit(kMbi);
-        // Cards: 13 or more digits, single spaces or dashes between them.
-        if (d >= 13 || (sep_dsp && after != '.')) {
-          std::size_t digits = 0, r = p;
-          while (r < n && digits < 13) {
-            if (cls(s[r]) & kDigit) {
-              ++digits;
-              ++r;
-            } else if ((s[r] == ' ' || s[r] == '-') &&
-                       (cls(at(r + 1)) & kDigit)) {
-              ++r;
-            } else {
-              break;
-            }
-          }
-          if (digits >= 13)
+        // Cards: 13 or more digits, single spaces or dashes between them
+        // (each followed by a digit). Past the window's 64 bytes the run
+        // has 32 digits or more.
+        if (d >= 13 || after == ' ' || after == '-') {
+          const std::uint64_t sep =
+              win(m0.space, m1.space) | win(m0.dash, m1.dash);
+          const std::uint64_t run = ~(dg | (sep & (dg >> 1)));
+          const std::uint64_t in_run = run != 0 ? (run & (0 - run)) - 1 : ~0ull;
+          if (bit_count(dg & in_run) >= 13)
             mask |= bit(kCardP);
         }
       } else {
@@ -2191,8 +2438,9 @@ void recognise(std::string_view text, const Policy &policy,
                                   ((m.letter >> 2) | (nx.letter << 62));
       const std::uint64_t near = (near40 | (near64 & m.ell)) & three;
       // The words only a keyword could start: kept if some keyword has their
-      // first two letters and length (no branch per word: most fail). Three
-      // letters at p (near) make s[p + 1] a letter inside the text.
+      // first two letters and length, and some their first three letters
+      // (no branch per word: most fail). Three letters at p (near) make
+      // s[p + 1] and s[p + 2] letters inside the text.
       std::uint64_t keywords = 0;
       for (std::uint64_t t = starts & near & m.kwpair & ~m.digit & ~strong;
            t != 0; t &= t - 1) {
@@ -2205,10 +2453,14 @@ void recognise(std::string_view text, const Policy &policy,
                 ? std::min(31u, static_cast<unsigned>(__builtin_ctzll(rest)))
                 : 31u;
         const unsigned a = static_cast<unsigned>((s[p] | 0x20) - 'a'),
-                       b = static_cast<unsigned>((s[p + 1] | 0x20) - 'a');
+                       b = static_cast<unsigned>((s[p + 1] | 0x20) - 'a'),
+                       c = static_cast<unsigned>((s[p + 2] | 0x20) - 'a');
+        // ("please" and "possible" share a keyword's first two letters and
+        // length, not its third letter.)
         const std::uint32_t pass =
-            ((kKeywordIndex.lens[a * 26 + b] >> len) & 1u) |
-            static_cast<std::uint32_t>(rest == 0);
+            (((kKeywordIndex.lens[a * 26 + b] >> len) & 1u) |
+             static_cast<std::uint32_t>(rest == 0)) &
+            (kKeywordIndex.third[a * 26 + b] >> c);
         keywords |= static_cast<std::uint64_t>(pass) << off;
       }
       std::uint64_t visit =
@@ -2702,6 +2954,31 @@ bool scan_masks_agree(std::string_view text) {
     const BlockMasks r = block_masks_scalar(buf.data() + j * 64);
     if (std::memcmp(&all[j], &r, sizeof r) != 0)
       return false;
+  }
+  return true;
+}
+bool context_masked_agrees(std::string_view text) {
+  std::vector<BlockMasks> masks;
+  scan_masks(reinterpret_cast<const unsigned char *>(text.data()), text.size(),
+             masks);
+  for (std::size_t k = 0; k < kPatternCount; ++k) {
+    const PatternDef &p = kPatterns[k];
+    if (p.ctx == nullptr && p.neg == nullptr)
+      continue;
+    for (std::size_t b = 0; b <= text.size(); ++b)
+      for (const std::size_t len : {0, 1, 5, 13}) {
+        if (b + len > text.size())
+          break;
+        const unsigned want =
+            context(text, b, b + len, p.ctx, p.neg, kContextFirsts.ctx[k],
+                    kContextFirsts.neg[k], p.before, p.after);
+        const unsigned got =
+            context_masked(text, masks.data(), b, b + len, p.ctx, p.neg,
+                           kContextByLetter.ctx[k], kContextByLetter.neg[k],
+                           p.before, p.after);
+        if (got != want)
+          return false;
+      }
   }
   return true;
 }

@@ -189,8 +189,39 @@ struct Tok {
   char sep;
 };
 
+// The tokens of one run. Runs are a few words: a push is a store and a
+// compare with the storage's size (std::vector's push_back is an
+// out-of-line call), which only grows (up to clear_storage()).
+class Toks {
+public:
+  void clear() { n_ = 0; }
+  void push(const Tok &t) {
+    if (n_ == buf_.size())
+      grow();
+    buf_[n_++] = t;
+  }
+  void truncate(std::size_t k) { n_ = k; }
+  std::size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const Tok &operator[](std::size_t k) const { return buf_[k]; }
+  const Tok &front() const { return buf_[0]; }
+  const Tok &back() const { return buf_[n_ - 1]; }
+  const Tok *begin() const { return buf_.data(); }
+  const Tok *end() const { return buf_.data() + n_; }
+  std::size_t storage() const { return buf_.size(); }
+  void clear_storage() {
+    n_ = 0;
+    std::vector<Tok>().swap(buf_);
+  }
+
+private:
+  __attribute__((noinline)) void grow() { buf_.resize(buf_.size() * 2 + 16); }
+  std::vector<Tok> buf_;
+  std::size_t n_ = 0;
+};
+
 // A word token is a maximal run of ASCII letters not glued to digits.
-bool word_at(std::string_view t, std::size_t i, std::size_t &e) {
+inline bool word_at(std::string_view t, std::size_t i, std::size_t &e) {
   if (!is_alpha(static_cast<unsigned char>(t[i])))
     return false;
   if (i > 0 && is_alnum(static_cast<unsigned char>(t[i - 1])))
@@ -247,18 +278,23 @@ bool starts_run(Kind k) {
 // For each first-two-letters key (the second letter 26 for one-letter
 // words), the lengths of the words that may start a run; at namespace scope
 // for the hot loop of normalize_into (no guard of a function-local static
-// on every word).
+// on every word). Keys are letter - 'a' of both letters, each taken & 31:
+// any byte pair finds an entry (the loop reads one for a word that is not
+// there and drops the answer).
 struct RunShapes {
-  std::uint32_t lens[26 * 27] = {};
+  std::uint16_t lens[32 * 32] = {};
+  static std::size_t key(std::size_t a, std::size_t c) {
+    return (a & 31) * 32 + (c & 31);
+  }
   RunShapes() {
     for (const auto &kv : lexicon()) {
       if (!starts_run(kv.second.kind))
         continue;
-      const std::size_t key =
-          static_cast<std::size_t>(kv.first[0] - 'a') * 27 +
-          (kv.first.size() > 1 ? static_cast<std::size_t>(kv.first[1] - 'a')
-                               : 26);
-      lens[key] |= 1u << kv.first.size();
+      const std::size_t k =
+          key(static_cast<std::size_t>(kv.first[0] - 'a'),
+              kv.first.size() > 1 ? static_cast<std::size_t>(kv.first[1] - 'a')
+                                  : 26);
+      lens[k] = static_cast<std::uint16_t>(lens[k] | 1u << kv.first.size());
     }
   }
 };
@@ -274,7 +310,7 @@ bool may_start_run(std::string_view text, std::size_t b, std::size_t e) {
   const std::size_t a = static_cast<std::size_t>((text[b] | 0x20) - 'a');
   const std::size_t c =
       n > 1 ? static_cast<std::size_t>((text[b + 1] | 0x20) - 'a') : 26;
-  return (kRunShapes.lens[a * 27 + c] & (1u << n)) != 0;
+  return (kRunShapes.lens[RunShapes::key(a, c)] & (1u << n)) != 0;
 }
 
 // may_start_run(text, p, r) for a run of letters text[p, r), without
@@ -287,45 +323,63 @@ inline bool may_start(const unsigned char *s, std::size_t n, std::size_t p,
   const unsigned char second = s[std::min(p + 1, n - 1)];
   const std::size_t c =
       len > 1 ? static_cast<std::size_t>((second | 0x20) - 'a') : 26;
-  return ((kRunShapes.lens[a * 27 + c] >> std::min<std::size_t>(len, 31)) &
+  return ((kRunShapes.lens[RunShapes::key(a, c)] >>
+           std::min<std::size_t>(len, 15)) &
           1u) != 0;
+}
+
+// pieces.push_back(Piece{at, ob, oe, copy}) with the fields stored in
+// place: GCC builds a Piece on the stack with narrow stores and copies it
+// with one 16-byte load, which waits for those stores to retire (no
+// store-to-load forwarding across them).
+inline void add_piece(std::vector<Normalized::Piece> &pieces, std::size_t at,
+                      std::size_t ob, std::size_t oe, bool copy) {
+  Normalized::Piece &p = pieces.emplace_back();
+  p.at = static_cast<std::uint32_t>(at);
+  p.ob = static_cast<std::uint32_t>(ob);
+  p.oe = static_cast<std::uint32_t>(oe);
+  p.copy = copy;
 }
 
 class Emitter {
 public:
   Emitter(Normalized &out, bool full) : out_(out), full_(full) {}
-  void put(char c, std::uint32_t b, std::uint32_t e) {
+  void put(char c, std::uint32_t b, std::uint32_t e) { put(&c, 1, b, e); }
+  // value in decimal, zero-padded to width (at most 15) digits.
+  void put_num(int value, int width, std::uint32_t b, std::uint32_t e) {
+    char buf[16];
+    char *p = buf + sizeof buf;
+    do {
+      *--p = static_cast<char>('0' + value % 10);
+      value /= 10;
+    } while (value > 0);
+    while (buf + sizeof buf - p < width)
+      *--p = '0';
+    put(p, static_cast<std::size_t>(buf + sizeof buf - p), b, e);
+  }
+
+private:
+  // Bytes that all came from the original range [b, e): one piece for them,
+  // or the previous one if it came from the same range (then the piece
+  // check is once per number, not per byte).
+  void put(const char *c, std::size_t len, std::uint32_t b, std::uint32_t e) {
     if (full_) {
-      out_.begin.push_back(b);
-      out_.end.push_back(e);
+      out_.begin.insert(out_.begin.end(), len, b);
+      out_.end.insert(out_.end.end(), len, e);
     }
     auto &pieces = out_.pieces;
     if (pieces.empty() || pieces.back().copy || pieces.back().ob != b ||
         pieces.back().oe != e)
-      pieces.push_back(Normalized::Piece{
-          static_cast<std::uint32_t>(out_.text.size()), b, e, false});
-    out_.text.push_back(c);
-  }
-  void put_num(int value, int width, std::uint32_t b, std::uint32_t e) {
-    char buf[16];
-    int n = 0;
-    do {
-      buf[n++] = static_cast<char>('0' + value % 10);
-      value /= 10;
-    } while (value > 0);
-    while (n < width)
-      buf[n++] = '0';
-    while (n > 0)
-      put(buf[--n], b, e);
+      add_piece(pieces, out_.text.size(), b, e, false);
+    out_.text.append(c, len);
   }
 
-private:
   Normalized &out_;
   bool full_;
 };
 
 // Parses a number below 100 at toks[k]; returns tokens consumed (0 if none).
-std::size_t sub100(const std::vector<Tok> &toks, std::size_t k, int &value) {
+std::size_t sub100(const Toks &toks, std::size_t k, int &value) {
   if (k >= toks.size())
     return 0;
   const Tok &t = toks[k];
@@ -351,7 +405,7 @@ std::size_t sub100(const std::vector<Tok> &toks, std::size_t k, int &value) {
 }
 
 // Below 1000: "three hundred twelve", or a sub-100.
-std::size_t sub1000(const std::vector<Tok> &toks, std::size_t k, int &value) {
+std::size_t sub1000(const Toks &toks, std::size_t k, int &value) {
   if (k + 1 < toks.size() && toks[k].w.kind == Kind::Digit &&
       toks[k + 1].w.kind == Kind::Hundred) {
     int rest = 0;
@@ -363,7 +417,7 @@ std::size_t sub1000(const std::vector<Tok> &toks, std::size_t k, int &value) {
 }
 
 // Writes one run of tokens as digits.
-void emit_run(const std::vector<Tok> &toks, Emitter &em) {
+void emit_run(const Toks &toks, Emitter &em) {
   std::size_t k = 0;
   while (k < toks.size()) {
     const Tok &t = toks[k];
@@ -437,8 +491,8 @@ public:
   // is one; returns where the search for the next word resumes. look(b, e)
   // is the lexicon entry of the word text[b, e), or NULL.
   template <typename Look>
-  std::size_t take_run(const Word *w, std::size_t i, std::size_t e,
-                       std::vector<Tok> &run, Look look) {
+  std::size_t take_run(const Word *w, std::size_t i, std::size_t e, Toks &run,
+                       Look look) {
     const std::string_view text = text_;
     const std::size_t n = text.size();
     if (w == nullptr || !numeric(w->kind) || w->kind == Kind::Hundred ||
@@ -446,8 +500,8 @@ public:
       return e;
     // Collect a run starting at this number word.
     run.clear();
-    run.push_back(Tok{*w, static_cast<std::uint32_t>(i),
-                      static_cast<std::uint32_t>(e), 0});
+    run.push(Tok{*w, static_cast<std::uint32_t>(i),
+                 static_cast<std::uint32_t>(e), 0});
     std::size_t j = e;
     bool ended = w->kind == Kind::Ordinal || w->kind == Kind::TensOrd;
     while (!ended) {
@@ -516,8 +570,8 @@ public:
       if (!ok || next == nullptr || !numeric(next->kind))
         break;
       // "double"/"triple" only count before a digit word; decided below.
-      run.push_back(Tok{*next, static_cast<std::uint32_t>(p),
-                        static_cast<std::uint32_t>(ne), sep});
+      run.push(Tok{*next, static_cast<std::uint32_t>(p),
+                   static_cast<std::uint32_t>(ne), sep});
       j = ne;
       if (next->kind == Kind::Ordinal || next->kind == Kind::TensOrd)
         ended = true;
@@ -526,7 +580,7 @@ public:
     for (std::size_t k = 0; k < run.size(); ++k) {
       if (run[k].w.kind == Kind::Repeat &&
           (k + 1 >= run.size() || run[k + 1].w.kind != Kind::Digit)) {
-        run.resize(k);
+        run.truncate(k);
         break;
       }
     }
@@ -571,9 +625,7 @@ private:
     if (upto <= copied_)
       return;
     const std::size_t at = out_.text.size(), len = upto - copied_;
-    out_.pieces.push_back(Normalized::Piece{static_cast<std::uint32_t>(at),
-                                            static_cast<std::uint32_t>(copied_),
-                                            0, true});
+    add_piece(out_.pieces, at, copied_, 0, true);
     out_.text.append(text_.data() + copied_, len);
     if (full_map_) {
       out_.begin.resize(at + len);
@@ -600,7 +652,7 @@ Normalized normalize_reference(std::string_view text, bool full_map) {
   Normalized out;
   const std::size_t n = text.size();
   RunWriter writer(text, out, full_map);
-  std::vector<Tok> run;
+  Toks run;
   std::size_t i = 0;
   while (i < n) {
     std::size_t e;
@@ -640,23 +692,27 @@ namespace {
 // (bit k: byte b + k; bytes at or past n count as neither).
 struct LetterMasks {
   std::uint64_t letters; // ASCII letters
-  // letters a number word that may start a run can begin with (either
-  // case): d, e, f, n, o, s, t, z. A number word starting with another
-  // letter would be missed: the normalize_reference comparison tests over
-  // the corpus and generated texts fail then.
-  std::uint64_t firsts;
-  std::uint64_t oh;  // 'o' or 'O'
-  std::uint64_t ohp; // "oh" in any case starts here
-  std::uint64_t th;  // "th" in any case starts here
+  std::uint64_t oh;      // 'o' or 'O'
   // A letter followed by a byte that some word that may start a run (of
   // two letters or more) may have as its first two letters (kRunPairs: a
-  // superset; may_start() decides).
+  // superset; may_start() decides). Only d, e, f, n, o, s, t, z begin such
+  // a word: with "o" (oh) the letters a word that may start a run begins
+  // with.
   std::uint64_t pairs;
+  // Of pairs, those whose second byte is in kHGroup: "oh" and "th" in any
+  // case (and the letter before a few non-letters that share the table
+  // entry of 'h': then a word of one letter, which "th" or "oh" is not).
+  std::uint64_t hpairs;
 };
 
+// kRunPairs' group of the second letter 'h': the top bit, which a byte
+// movemask reads with no compare.
+constexpr std::uint8_t kHGroup = 0x80;
+
 // The first two letters of the words that may start a run (of two letters
-// or more). Each second letter takes a group bit by alphabet order; past
-// eight, the last bit is shared (still a superset).
+// or more). The second letter 'h' takes kHGroup, the others a group bit
+// each by alphabet order; past seven, the last of those bits is shared
+// (still a superset).
 PairFilter run_pairs() {
   auto starts_run_pair = [](const auto &kv) {
     return starts_run(kv.second.kind) && kv.first.size() >= 2;
@@ -669,7 +725,9 @@ PairFilter run_pairs() {
   int next = 0;
   for (int c = 0; c < 26; ++c)
     if (used[c])
-      group[c] = static_cast<std::uint8_t>(1u << std::min(next++, 7));
+      group[c] = c == 'h' - 'a'
+                     ? kHGroup
+                     : static_cast<std::uint8_t>(1u << std::min(next++, 6));
   PairFilter f;
   for (const auto &kv : lexicon())
     if (starts_run_pair(kv))
@@ -680,220 +738,322 @@ PairFilter run_pairs() {
 }
 const PairFilter kRunPairs = run_pairs();
 
-inline bool run_first(unsigned char c) {
-  switch (c | 0x20) {
-  case 'd':
-  case 'e':
-  case 'f':
-  case 'n':
-  case 'o':
-  case 's':
-  case 't':
-  case 'z':
-    return true;
-  default:
-    return false;
-  }
+// The group bits of kRunPairs.pass(c, d).
+inline std::uint8_t run_pair_groups(unsigned char c, unsigned char d) {
+  return kRunPairs.first[PairFilter::row(c)][PairFilter::col(c)] &
+         kRunPairs.second[PairFilter::row(d)][PairFilter::col(d)];
 }
 
-// The masks of the 64 bytes at p (65 readable: "th" looks one byte on), a
+// The masks of the 64 bytes at p (65 readable: pairs look one byte on), a
 // byte at a time: the reference for the SIMD versions, and the only way on
 // targets without SSE2.
 LetterMasks letter_block_scalar(const unsigned char *p) {
-  LetterMasks m{0, 0, 0, 0, 0, 0};
+  LetterMasks m{0, 0, 0, 0};
   for (int k = 0; k < 64; ++k) {
     const std::uint64_t one = 1ull << k;
-    if (is_alpha(p[k]))
-      m.letters |= one;
-    if (is_alpha(p[k]) && run_first(p[k]))
-      m.firsts |= one;
+    if (!is_alpha(p[k]))
+      continue;
+    m.letters |= one;
     if ((p[k] | 0x20) == 'o')
       m.oh |= one;
-    if ((p[k] | 0x20) == 'o' && (p[k + 1] | 0x20) == 'h')
-      m.ohp |= one;
-    if ((p[k] | 0x20) == 't' && (p[k + 1] | 0x20) == 'h')
-      m.th |= one;
-    if (is_alpha(p[k]) && kRunPairs.pass(p[k], p[k + 1]))
+    const std::uint8_t g = run_pair_groups(p[k], p[k + 1]);
+    if (g != 0)
       m.pairs |= one;
+    if (g & kHGroup)
+      m.hpairs |= one;
   }
   return m;
 }
 
 #if defined(__SSE2__)
 LetterMasks letter_block_sse2(const unsigned char *p) {
-  LetterMasks m{0, 0, 0, 0, 0, 0};
+  LetterMasks m{0, 0, 0, 0};
   for (int k = 0; k < 4; ++k) {
-    const __m128i x =
-        _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16 * k));
-    const __m128i lx = _mm_or_si128(x, _mm_set1_epi8(0x20));
-    const __m128i next = _mm_or_si128(
-        _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16 * k + 1)),
+    const __m128i lx = _mm_or_si128(
+        _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16 * k)),
         _mm_set1_epi8(0x20));
     // lx - 'a' < 26 as unsigned, in signed arithmetic: add 128 - 'a' and
     // compare with 26 - 128.
     const __m128i l = _mm_cmplt_epi8(
         _mm_add_epi8(lx, _mm_set1_epi8(static_cast<char>(128 - 'a'))),
         _mm_set1_epi8(static_cast<char>(26 - 128)));
-    // d/e and n/o differ in the lowest bit only.
-    const __m128i lx1 = _mm_or_si128(lx, _mm_set1_epi8(1));
     const __m128i o = _mm_cmpeq_epi8(lx, _mm_set1_epi8('o'));
-    const __m128i t = _mm_cmpeq_epi8(lx, _mm_set1_epi8('t'));
-    const __m128i f = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(lx1, _mm_set1_epi8('e')),
-                     _mm_cmpeq_epi8(lx1, _mm_set1_epi8('o'))),
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(lx, _mm_set1_epi8('f')),
-                                  _mm_cmpeq_epi8(lx, _mm_set1_epi8('s'))),
-                     _mm_or_si128(t, _mm_cmpeq_epi8(lx, _mm_set1_epi8('z')))));
     auto bits = [k](__m128i v) {
       return static_cast<std::uint64_t>(
                  static_cast<std::uint16_t>(_mm_movemask_epi8(v)))
              << (16 * k);
     };
     m.letters |= bits(l);
-    m.firsts |= bits(_mm_and_si128(l, f));
-    const __m128i h = _mm_cmpeq_epi8(next, _mm_set1_epi8('h'));
     m.oh |= bits(o);
-    m.ohp |= bits(_mm_and_si128(o, h));
-    m.th |= bits(_mm_and_si128(t, h));
   }
   // (SSE2 has no byte shuffle: the pairs a byte at a time.)
-  for (int k = 0; k < 64; ++k)
-    if (((m.letters >> k) & 1u) && kRunPairs.pass(p[k], p[k + 1]))
+  for (int k = 0; k < 64; ++k) {
+    if (((m.letters >> k) & 1u) == 0)
+      continue;
+    const std::uint8_t g = run_pair_groups(p[k], p[k + 1]);
+    if (g != 0)
       m.pairs |= 1ull << k;
+    if (g & kHGroup)
+      m.hpairs |= 1ull << k;
+  }
   return m;
 }
 #endif
 
 #if defined(SWITCHBOARD_AVX2_DISPATCH)
-// The same with AVX2, where the CPU has it (chosen at run time).
-__attribute__((target("avx2"))) LetterMasks
-letter_block_avx2(const unsigned char *p) {
-  LetterMasks m{0, 0, 0, 0, 0, 0};
+// The top bits of the bytes of v, as bits 32 * half to 32 * half + 31.
+__attribute__((target("avx2"), always_inline)) inline std::uint64_t
+top_bits_avx2(__m256i v, int half) {
+  return static_cast<std::uint64_t>(
+             static_cast<std::uint32_t>(_mm256_movemask_epi8(v)))
+         << (32 * half);
+}
+
+// The same with AVX2 (f0, f1, s0, s1: kRunPairs' tables as registers).
+__attribute__((target("avx2"), always_inline)) inline LetterMasks
+letter_block_avx2(const unsigned char *p, __m256i f0, __m256i f1, __m256i s0,
+                  __m256i s1) {
   const __m256i k20 = _mm256_set1_epi8(0x20);
+  const __m256i lx0 = _mm256_or_si256(
+                    _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p)),
+                    k20),
+                lx1 = _mm256_or_si256(
+                    _mm256_loadu_si256(
+                        reinterpret_cast<const __m256i *>(p + 32)),
+                    k20),
+                after = _mm256_set1_epi8(static_cast<char>(p[64] | 0x20));
+  // The bytes one on, from the registers (two loads one byte on would
+  // split cache lines): lanes [lo.hi, hi.lo] shifted into lo by one byte.
+  const __m256i next0 = _mm256_alignr_epi8(
+                    _mm256_permute2x128_si256(lx0, lx1, 0x21), lx0, 1),
+                next1 = _mm256_alignr_epi8(
+                    _mm256_permute2x128_si256(lx1, after, 0x21), lx1, 1);
+  std::uint64_t letters = 0, oh = 0, miss = 0, hp = 0;
+  const __m256i lx[2] = {lx0, lx1}, next[2] = {next0, next1};
+  for (int k = 0; k < 2; ++k) {
+    const __m256i l = _mm256_cmpgt_epi8(
+        _mm256_set1_epi8(static_cast<char>(26 - 128)),
+        _mm256_add_epi8(lx[k], _mm256_set1_epi8(static_cast<char>(128 - 'a'))));
+    const __m256i g =
+        switchboard::pair_groups_avx2(f0, f1, s0, s1, lx[k], next[k]);
+    letters |= top_bits_avx2(l, k);
+    oh |= top_bits_avx2(_mm256_cmpeq_epi8(lx[k], _mm256_set1_epi8('o')), k);
+    miss |= top_bits_avx2(_mm256_cmpeq_epi8(g, _mm256_setzero_si256()), k);
+    hp |= top_bits_avx2(g, k); // the top bit: kHGroup
+  }
+  // Non-letters' table entries may be set: the letters mask drops them.
+  return LetterMasks{letters, oh, letters & ~miss, letters & hp};
+}
+
+// count blocks from p with AVX2, where the CPU has it (chosen at run time):
+// the tables are loaded once for them all.
+__attribute__((target("avx2"))) void letter_blocks_avx2(const unsigned char *p,
+                                                        std::size_t count,
+                                                        LetterMasks *out) {
   const __m256i f0 = SWITCHBOARD_PAIR_TABLE(kRunPairs.first[0]),
                 f1 = SWITCHBOARD_PAIR_TABLE(kRunPairs.first[1]),
                 s0 = SWITCHBOARD_PAIR_TABLE(kRunPairs.second[0]),
                 s1 = SWITCHBOARD_PAIR_TABLE(kRunPairs.second[1]);
-  for (int k = 0; k < 2; ++k) {
-    const __m256i x =
-        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + 32 * k));
-    const __m256i lx = _mm256_or_si256(x, k20);
-    const __m256i next = _mm256_or_si256(
-        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + 32 * k + 1)),
-        k20);
-    const __m256i l = _mm256_cmpgt_epi8(
-        _mm256_set1_epi8(static_cast<char>(26 - 128)),
-        _mm256_add_epi8(lx, _mm256_set1_epi8(static_cast<char>(128 - 'a'))));
-    const __m256i lx1 = _mm256_or_si256(lx, _mm256_set1_epi8(1));
-    const __m256i o = _mm256_cmpeq_epi8(lx, _mm256_set1_epi8('o'));
-    const __m256i t = _mm256_cmpeq_epi8(lx, _mm256_set1_epi8('t'));
-    const __m256i f = _mm256_or_si256(
-        _mm256_or_si256(_mm256_cmpeq_epi8(lx1, _mm256_set1_epi8('e')),
-                        _mm256_cmpeq_epi8(lx1, _mm256_set1_epi8('o'))),
-        _mm256_or_si256(
-            _mm256_or_si256(_mm256_cmpeq_epi8(lx, _mm256_set1_epi8('f')),
-                            _mm256_cmpeq_epi8(lx, _mm256_set1_epi8('s'))),
-            _mm256_or_si256(t, _mm256_cmpeq_epi8(lx, _mm256_set1_epi8('z')))));
-    const int shift = 32 * k;
-    m.letters |= static_cast<std::uint64_t>(
-                     static_cast<std::uint32_t>(_mm256_movemask_epi8(l)))
-                 << shift;
-    m.firsts |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(
-                    _mm256_movemask_epi8(_mm256_and_si256(l, f))))
-                << shift;
-    const __m256i h = _mm256_cmpeq_epi8(next, _mm256_set1_epi8('h'));
-    m.oh |= static_cast<std::uint64_t>(
-                static_cast<std::uint32_t>(_mm256_movemask_epi8(o)))
-            << shift;
-    m.ohp |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(
-                 _mm256_movemask_epi8(_mm256_and_si256(o, h))))
-             << shift;
-    m.th |= static_cast<std::uint64_t>(static_cast<std::uint32_t>(
-                _mm256_movemask_epi8(_mm256_and_si256(t, h))))
-            << shift;
-    // kRunPairs.pass for each byte and the next, by table shuffles.
-    const __m256i pr = _mm256_andnot_si256(
-        switchboard::pair_miss_avx2(f0, f1, s0, s1, lx, next), l);
-    m.pairs |= static_cast<std::uint64_t>(
-                   static_cast<std::uint32_t>(_mm256_movemask_epi8(pr)))
-               << shift;
-  }
-  return m;
+  for (std::size_t k = 0; k < count; ++k)
+    out[k] = letter_block_avx2(p + 64 * k, f0, f1, s0, s1);
 }
 #endif
 
-using LetterBlockFn = LetterMasks (*)(const unsigned char *);
+#if defined(__SSE2__)
+void letter_blocks_sse2(const unsigned char *p, std::size_t count,
+                        LetterMasks *out) {
+  for (std::size_t k = 0; k < count; ++k)
+    out[k] = letter_block_sse2(p + 64 * k);
+}
+#else
+void letter_blocks_scalar(const unsigned char *p, std::size_t count,
+                          LetterMasks *out) {
+  for (std::size_t k = 0; k < count; ++k)
+    out[k] = letter_block_scalar(p + 64 * k);
+}
+#endif
+
+// The masks of count blocks of 64 bytes from p into out (64 * count + 16
+// bytes readable at p).
+using LetterBlocksFn = void (*)(const unsigned char *, std::size_t,
+                                LetterMasks *);
 
 // The fastest implementation this CPU runs.
-LetterBlockFn letter_block_fn() {
+LetterBlocksFn letter_blocks_fn() {
 #if defined(SWITCHBOARD_AVX2_DISPATCH)
-  static const LetterBlockFn fn =
-      cpu_has_avx2() ? letter_block_avx2 : letter_block_sse2;
+  static const LetterBlocksFn fn =
+      cpu_has_avx2() ? letter_blocks_avx2 : letter_blocks_sse2;
   return fn;
 #elif defined(__SSE2__)
-  return letter_block_sse2;
+  return letter_blocks_sse2;
 #else
-  return letter_block_scalar;
+  return letter_blocks_scalar;
 #endif
 }
+
+// Bytes a block's masks read from its start: the block, the byte after it,
+// and the rest of the last 16- or 32-byte load.
+constexpr std::size_t kBlockReach = 80;
 
 // The masks of block s[b, b + 64) of a text of n bytes (bytes at or past n
 // count as zero bytes).
-LetterMasks letter_masks(LetterBlockFn fn, const unsigned char *s,
+LetterMasks letter_masks(LetterBlocksFn fn, const unsigned char *s,
                          std::size_t n, std::size_t b) {
-  // 65 bytes are read (the byte after the block too): the last blocks come
-  // from a zero-padded copy.
-  unsigned char pad[80];
-  if (n - b >= sizeof pad)
-    return fn(s + b);
-  std::memset(pad, 0, sizeof pad);
+  LetterMasks m;
+  if (n - b >= kBlockReach) {
+    fn(s + b, 1, &m);
+    return m;
+  }
+  // The last blocks come from a zero-padded copy.
+  unsigned char pad[kBlockReach] = {};
   std::memcpy(pad, s + b, n - b);
-  return fn(pad);
+  fn(pad, 1, &m);
+  return m;
 }
 
-// lookup(text, b, e) for a run of letters s[b, e) of a text of n bytes
-// (little-endian byte order of the keys is irrelevant: both sides are built
-// the same way): the word lower-cased
-// into two 8-byte keys, compared with the entries of its first two letters
-// and length.
-const Word *lookup_fast(const unsigned char *s, std::size_t n, std::size_t b,
-                        std::size_t e) {
-  struct Entry {
-    std::uint64_t lo, hi;
-    const Word *w;
-  };
-  struct Table {
-    // Entries by first letter, second letter (26: none) and length.
-    std::vector<Entry> entries;
-    std::uint16_t begin[26 * 27 * 12 + 1] = {};
-    static std::size_t slot(std::size_t a, std::size_t c, std::size_t len) {
-      return (a * 27 + c) * 12 + len;
+// The masks of the blocks of a text, a batch of blocks at a time: one call
+// through the CPU's implementation per batch, and the SIMD tables loaded
+// once per batch, not once per block.
+class TextMasks {
+public:
+  static constexpr std::size_t kBatch = 16;
+
+  TextMasks(const unsigned char *s, std::size_t n)
+      : s_(s), n_(n), fn_(letter_blocks_fn()) {}
+
+  // The masks of the blocks at b, b + 64, ... (b < n, a multiple of 64),
+  // up to kBatch of them and the text's end; returns how many there are.
+  std::size_t fill(std::size_t b) {
+    const std::size_t count = std::min(kBatch, (n_ - b + 63) / 64);
+    // Blocks whose reach lies inside the text are read in place.
+    const std::size_t direct =
+        n_ - b >= kBlockReach ? std::min(count, (n_ - b - kBlockReach) / 64 + 1)
+                              : 0;
+    if (direct > 0)
+      fn_(s_ + b, direct, masks_);
+    for (std::size_t k = direct; k < count; ++k)
+      masks_[k] = letter_masks(fn_, s_, n_, b + 64 * k);
+    return count;
+  }
+  // The k-th block of the last fill.
+  const LetterMasks &operator[](std::size_t k) const { return masks_[k]; }
+
+private:
+  const unsigned char *s_;
+  std::size_t n_;
+  LetterBlocksFn fn_;
+  LetterMasks masks_[kBatch];
+};
+
+// bit (one bit k of block s[b, b + 64) of a text of n bytes, or 0) if the
+// word of letters starting at byte b + k has a shape may_start() accepts
+// or goes on past the block (its length is not known here), else 0; with
+// no branch on the answer, which is hard to predict. A zero bit reads
+// bytes in the text and finds a table entry, both unused.
+inline std::uint64_t shape_kept(const unsigned char *s, std::size_t n,
+                                std::size_t b, std::uint64_t letters,
+                                std::uint64_t bit) {
+  const std::uint64_t ends = ~letters & (0 - bit); // non-letters from bit on
+  const std::size_t k =
+      static_cast<std::size_t>(__builtin_ctzll(bit | 1ull << 63));
+  const std::size_t len =
+      static_cast<std::size_t>(__builtin_ctzll(ends | 1ull << 63)) - k;
+  const std::size_t p = std::min(b + k, n - 1);
+  const std::size_t a = static_cast<std::size_t>((s[p] | 0x20) - 'a');
+  const std::size_t second =
+      static_cast<std::size_t>((s[std::min(p + 1, n - 1)] | 0x20) - 'a');
+  const std::size_t c = len > 1 ? second : 26;
+  const std::uint64_t fits = (kRunShapes.lens[RunShapes::key(a, c)] >>
+                              std::min<std::size_t>(len, 15)) &
+                             1u;
+  return bit & (0 - (fits | (ends == 0 ? 1u : 0u)));
+}
+
+// The words of block s[b, b + 64) of a text of n bytes that may start a run,
+// by the block's masks lm, their first two letters and their length (or
+// reaching past the block: may_start() decides those).
+std::uint64_t block_starts(const unsigned char *s, std::size_t n, std::size_t b,
+                           const LetterMasks &lm) {
+  const std::uint64_t letters = lm.letters, oh = lm.oh;
+  const std::uint64_t before = b > 0 && is_alpha(s[b - 1]) ? 1u : 0u;
+  const std::uint64_t after = b + 64 < n && is_alpha(s[b + 64]) ? 1u : 0u;
+  // Bit k of moreN: byte k + N is a letter (more exactly; past the block,
+  // the others assume letters, so a word reaching past it is kept).
+  const std::uint64_t more = letters >> 1 | after << 63,
+                      more2 = letters >> 2 | 3ull << 62,
+                      more3 = letters >> 3 | 7ull << 61,
+                      more4 = letters >> 4 | 15ull << 60;
+  // Words of two letters or more only where their first two letters are
+  // those of a word that may start a run; of one letter only as "o".
+  std::uint64_t starts = (lm.pairs | (oh & ~more)) & ~((letters << 1) | before);
+  // Words of two letters only as "oh"; words starting with "th" only from
+  // five letters ("three", "thirty", ...): no other word of those shapes
+  // may start a run. (The pairs in the group of 'h' are "oh" and "th":
+  // no other letter begins a number word with 'h' second.)
+  const std::uint64_t ohp = lm.hpairs & oh, th = lm.hpairs & ~oh;
+  starts &= (more & more2) | (oh & (~more | ohp));
+  starts &= ~th | (more2 & more3 & more4);
+  return starts;
+}
+
+// The lexicon by key: a word lower-cased into two 8-byte keys (zero-padded;
+// the byte order is irrelevant, both sides are built the same way), in a
+// table at namespace scope (no guard of a function-local static, no
+// indirection through a vector) hashed without collisions: a lookup reads
+// one slot, found or not, with no probe loop.
+class LexiconKeys {
+public:
+  LexiconKeys() {
+    // kMul places the lexicon as it is (found offline); another lexicon
+    // finds its multiplier here.
+    for (mul_ = kMul; !place_all(); mul_ += 2) {
     }
-    Table() {
-      std::vector<std::pair<std::size_t, Entry>> all;
-      for (const auto &kv : lexicon()) {
-        const std::string_view w = kv.first;
-        unsigned char buf[16] = {};
-        std::memcpy(buf, w.data(), w.size());
-        Entry en{0, 0, &kv.second};
-        std::memcpy(&en.lo, buf, 8);
-        std::memcpy(&en.hi, buf + 8, 8);
-        all.push_back(
-            {slot(static_cast<std::size_t>(w[0] - 'a'),
-                  w.size() > 1 ? static_cast<std::size_t>(w[1] - 'a') : 26,
-                  w.size()),
-             en});
-      }
-      for (std::size_t k = 0; k < 26 * 27 * 12; ++k) {
-        begin[k] = static_cast<std::uint16_t>(entries.size());
-        for (const auto &x : all)
-          if (x.first == k)
-            entries.push_back(x.second);
-      }
-      begin[26 * 27 * 12] = static_cast<std::uint16_t>(entries.size());
-    }
+  }
+  const Word *find(std::uint64_t lo, std::uint64_t hi) const {
+    const Slot &sl = slots_[hash(lo, hi)];
+    // An empty slot's zero keys match no word's (a letter is never 0).
+    return sl.lo == lo && sl.hi == hi ? sl.w : nullptr;
+  }
+
+private:
+  struct Slot {
+    std::uint64_t lo = 0, hi = 0;
+    const Word *w = nullptr;
   };
-  static const Table table;
+  static constexpr std::size_t kSlots = 256;
+  static constexpr std::uint64_t kMul = 0x9e3779b97f4a8343ull;
+
+  std::size_t hash(std::uint64_t lo, std::uint64_t hi) const {
+    return static_cast<std::size_t>(
+        ((lo ^ (hi * 0xff51afd7ed558ccdull)) * mul_) >> 56);
+  }
+  // Every word in a slot of its own with mul_.
+  bool place_all() {
+    for (Slot &sl : slots_)
+      sl = Slot{};
+    for (const auto &kv : lexicon()) {
+      unsigned char buf[16] = {};
+      std::memcpy(buf, kv.first.data(), kv.first.size());
+      std::uint64_t lo, hi;
+      std::memcpy(&lo, buf, 8);
+      std::memcpy(&hi, buf + 8, 8);
+      Slot &sl = slots_[hash(lo, hi)];
+      if (sl.w != nullptr)
+        return false;
+      sl = Slot{lo, hi, &kv.second};
+    }
+    return true;
+  }
+
+  Slot slots_[kSlots];
+  std::uint64_t mul_;
+};
+const LexiconKeys kLexiconKeys;
+
+// lookup(text, b, e) for a run of letters s[b, e) of a text of n bytes.
+__attribute__((always_inline)) inline const Word *
+lookup_fast(const unsigned char *s, std::size_t n, std::size_t b,
+            std::size_t e) {
   const std::size_t len = e - b;
   if (len == 0 || len > 11)
     return nullptr;
@@ -907,20 +1067,11 @@ const Word *lookup_fast(const unsigned char *s, std::size_t n, std::size_t b,
     std::memcpy(&lo, buf, 8);
     std::memcpy(&hi, buf + 8, 8);
   }
-  // Letters only: | 0x20 lower-cases each (and leaves the zero padding).
+  // Letters only: | 0x20 lower-cases each (the masks zero the rest).
   const std::uint64_t k20 = 0x2020202020202020ull;
-  const std::uint64_t mlo = len >= 8 ? ~0ull : (1ull << (8 * len)) - 1,
-                      mhi = len <= 8 ? 0 : (1ull << (8 * (len - 8))) - 1;
-  lo = (lo | k20) & mlo;
-  hi = (hi | k20) & mhi;
-  const std::size_t a = static_cast<std::size_t>((s[b] | 0x20) - 'a');
-  const std::size_t c =
-      len > 1 ? static_cast<std::size_t>((s[b + 1] | 0x20) - 'a') : 26;
-  const std::size_t k = Table::slot(a, c, len);
-  for (std::size_t x = table.begin[k]; x < table.begin[k + 1]; ++x)
-    if (table.entries[x].lo == lo && table.entries[x].hi == hi)
-      return table.entries[x].w;
-  return nullptr;
+  const std::uint64_t mlo = ~0ull >> (8 * (8 - std::min<std::size_t>(len, 8))),
+                      mhi = len > 8 ? ~0ull >> (8 * (16 - len)) : 0;
+  return kLexiconKeys.find((lo | k20) & mlo, (hi | k20) & mhi);
 }
 
 // The tokens of a run, one buffer per thread (looked up once per call).
@@ -928,8 +1079,8 @@ const Word *lookup_fast(const unsigned char *s, std::size_t n, std::size_t b,
 // a thread_local calls __tls_get_addr, and GCC recomputes an inlined
 // thread_local's address at every use rather than keep it in a register
 // (inside the run loops too); the reference this returns is kept.
-__attribute__((noinline)) std::vector<Tok> &run_buffer() {
-  thread_local std::vector<Tok> run;
+__attribute__((noinline)) Toks &run_buffer() {
+  thread_local Toks run;
   return run;
 }
 
@@ -953,7 +1104,7 @@ void normalize_into(std::string_view text, Normalized &out, bool full_map) {
   out.hint_ = 0;
   const std::size_t n = text.size();
   RunWriter writer(text, out, full_map);
-  std::vector<Tok> &run = run_buffer();
+  Toks &run = run_buffer();
 
   const unsigned char *s = reinterpret_cast<const unsigned char *>(text.data());
   // The rest of a word that may start a run (the reference's loop body from
@@ -969,68 +1120,73 @@ void normalize_into(std::string_view text, Normalized &out, bool full_map) {
   };
 
   // Only the starts of runs of letters can start a word (the reference's
-  // byte loop skips every other byte). Each block of 64 bytes gives them as
-  // a bit mask; the common case, a word no number word has the shape of
-  // (first two letters and length), costs a few independent instructions.
+  // byte loop skips every other byte). Each block of 64 bytes gives those
+  // that may start a run as a bit mask, a batch of blocks at a time; then
+  // only the blocks with a word left (bits of nonempty) take a branch:
+  // mostly a block has none, and a branch per block or per word on that is
+  // mispredicted often.
   std::size_t i = 0; // the search resumes here
-  const LetterBlockFn block_fn = letter_block_fn();
-  for (std::size_t b = 0; b < n;) {
-    const LetterMasks lm = letter_masks(block_fn, s, n, b);
-    const std::uint64_t letters = lm.letters;
-    const std::uint64_t before = b > 0 && is_alpha(s[b - 1]) ? 1u : 0u;
-    std::uint64_t starts = lm.firsts & ~((letters << 1) | before);
-    // Words of one or two letters only as "o" and "oh"; words starting with
-    // "th" only from five letters ("three", "thirty", ...): no other word
-    // of those shapes may start a run. (Bits past the block count as
-    // letters here, so a word reaching past it is kept.)
-    const std::uint64_t more = letters >> 1 | 1ull << 63,
-                        more2 = letters >> 2 | 3ull << 62,
-                        more3 = letters >> 3 | 7ull << 61,
-                        more4 = letters >> 4 | 15ull << 60;
-    starts &= (more & more2) | (lm.oh & (~more | lm.ohp));
-    // Words of two letters or more only where their first two letters are
-    // those of a word that may start a run ("o" alone is one; at the last
-    // bit, more says "letters follow" without knowing: kept).
-    starts &= lm.pairs | (lm.oh & ~more) | 1ull << 63;
-    starts &= ~lm.th | (more2 & more3 & more4);
-    if (i > b)
-      starts &= ~0ull << (i - b);
-    while (starts != 0) {
-      const std::size_t p =
-          b + static_cast<std::size_t>(__builtin_ctzll(starts));
-      starts &= starts - 1;
-      const std::uint64_t rest = ~letters >> (p - b);
-      std::size_t r;
-      if (rest != 0) {
-        r = p + static_cast<std::size_t>(__builtin_ctzll(rest));
-      } else {
-        r = b + 64;
-        while (r < n && is_alpha(s[r]))
-          ++r;
-      }
-      if (!may_start(s, n, p, r))
-        continue;
-      i = from_word(p, r);
-      if (i >= b + 64)
-        break;
-      starts &= ~0ull << (i - b);
+  TextMasks masks(s, n);
+  std::uint64_t kept[TextMasks::kBatch];
+  for (std::size_t b0 = 0; b0 < n; b0 += 64 * TextMasks::kBatch) {
+    if (i >= b0 + 64 * TextMasks::kBatch)
+      continue; // a run took the whole batch
+    const std::size_t count = masks.fill(b0);
+    std::uint32_t nonempty = 0;
+    for (std::size_t k = 0; k < count; ++k) {
+      kept[k] = block_starts(s, n, b0 + 64 * k, masks[k]);
+      nonempty |= static_cast<std::uint32_t>(kept[k] != 0) << k;
     }
-    b = std::max(b + 64, i & ~static_cast<std::size_t>(63));
+    for (; nonempty != 0; nonempty &= nonempty - 1) {
+      const std::size_t k = static_cast<std::size_t>(__builtin_ctz(nonempty)),
+                        b = b0 + 64 * k;
+      const std::uint64_t letters = masks[k].letters;
+      std::uint64_t starts = kept[k];
+      if (i > b)
+        starts &= i - b >= 64 ? 0 : ~0ull << (i - b);
+      while (starts != 0) {
+        const std::size_t p =
+            b + static_cast<std::size_t>(__builtin_ctzll(starts));
+        starts &= starts - 1;
+        const std::uint64_t rest = ~letters >> (p - b);
+        std::size_t r;
+        if (rest != 0) {
+          r = p + static_cast<std::size_t>(__builtin_ctzll(rest));
+        } else {
+          r = b + 64;
+          while (r < n && is_alpha(s[r]))
+            ++r;
+        }
+        if (!may_start(s, n, p, r))
+          continue;
+        i = from_word(p, r);
+        if (i >= b + 64)
+          break;
+        starts &= ~0ull << (i - b);
+      }
+    }
   }
   writer.finish();
-  if (run.capacity() > 4096)
-    std::vector<Tok>().swap(run); // keep the per-thread buffer small
+  if (run.storage() > 4096)
+    run.clear_storage(); // keep the per-thread buffer small
 }
 
-const Normalized::Piece &Normalized::piece(std::size_t i) const {
-  // The last piece starting at or before i. The engine asks in increasing
-  // order: the piece of the previous answer, or the one after it, first.
-  for (std::size_t h = hint_; h < hint_ + 2 && h < pieces.size(); ++h)
-    if (pieces[h].at <= i && (h + 1 == pieces.size() || pieces[h + 1].at > i)) {
-      hint_ = h;
-      return pieces[h];
+const Normalized::Piece &Normalized::piece_search(std::size_t i) const {
+  // The engine asks in increasing order, mostly a few pieces after the
+  // hint: steps of 1, 2, 4, ... from it bound the binary search; an earlier
+  // byte searches the pieces before the hint. Either way pieces[lo].at <= i
+  // (the first piece is at 0) and hi is the end or a piece after i.
+  std::size_t lo = 0, hi = hint_;
+  if (pieces[hint_].at <= i) {
+    lo = hint_;
+    hi = lo + 1;
+    for (std::size_t step = 2; hi < pieces.size() && pieces[hi].at <= i;
+         step *= 2) {
+      lo = hi;
+      hi = lo + step;
     }
-  std::size_t lo = 0, hi = pieces.size();
+    hi = std::min(hi, pieces.size());
+  }
   while (hi - lo > 1) {
     const std::size_t mid = (lo + hi) / 2;
     if (pieces[mid].at <= i)
@@ -1042,44 +1198,42 @@ const Normalized::Piece &Normalized::piece(std::size_t i) const {
   return pieces[lo];
 }
 
-std::uint32_t Normalized::orig_begin(std::size_t b) const {
-  if (!changed)
-    return static_cast<std::uint32_t>(b);
-  if (!begin.empty())
-    return begin[b];
-  const Piece &p = piece(b);
-  return p.copy ? p.ob + static_cast<std::uint32_t>(b - p.at) : p.ob;
-}
-
-std::uint32_t Normalized::orig_end(std::size_t e) const {
-  if (!changed)
-    return static_cast<std::uint32_t>(e);
-  if (!end.empty())
-    return end[e - 1];
-  const Piece &p = piece(e - 1);
-  return p.copy ? p.ob + static_cast<std::uint32_t>(e - p.at) : p.oe;
-}
-
 namespace detail {
 bool letter_masks_agree(std::string_view text) {
+  // Each implementation over a zero-padded copy (every block read in place,
+  // all in one batch), and the normaliser's way over the text itself.
   std::vector<unsigned char> buf(text.begin(), text.end());
-  buf.resize(buf.size() + 80, 0);
+  buf.resize(buf.size() + kBlockReach, 0);
   const unsigned char *s = buf.data();
-  for (std::size_t b = 0; b < text.size(); b += 64) {
-    const LetterMasks r = letter_block_scalar(s + b);
-    std::vector<LetterMasks> got{letter_masks(
-        letter_block_fn(), reinterpret_cast<const unsigned char *>(text.data()),
-        text.size(), b)};
+  const std::size_t blocks = (text.size() + 63) / 64;
+  std::vector<LetterBlocksFn> fns;
 #if defined(__SSE2__)
-    got.push_back(letter_block_sse2(s + b));
+  fns.push_back(letter_blocks_sse2);
+#else
+  fns.push_back(letter_blocks_scalar);
 #endif
 #if defined(SWITCHBOARD_AVX2_DISPATCH)
-    if (cpu_has_avx2())
-      got.push_back(letter_block_avx2(s + b));
+  if (cpu_has_avx2())
+    fns.push_back(letter_blocks_avx2);
 #endif
+  std::vector<std::vector<LetterMasks>> batches;
+  for (LetterBlocksFn fn : fns) {
+    batches.emplace_back(blocks);
+    fn(s, blocks, batches.back().data());
+  }
+  TextMasks in_place(reinterpret_cast<const unsigned char *>(text.data()),
+                     text.size());
+  for (std::size_t b = 0; b < text.size(); b += 64) {
+    const LetterMasks r = letter_block_scalar(s + b);
+    const std::size_t k = b / 64 % TextMasks::kBatch;
+    if (k == 0)
+      in_place.fill(b);
+    std::vector<LetterMasks> got{in_place[k]};
+    for (const auto &batch : batches)
+      got.push_back(batch[b / 64]);
     for (const LetterMasks &a : got)
-      if (a.letters != r.letters || a.firsts != r.firsts || a.oh != r.oh ||
-          a.ohp != r.ohp || a.th != r.th || a.pairs != r.pairs)
+      if (a.letters != r.letters || a.oh != r.oh || a.pairs != r.pairs ||
+          a.hpairs != r.hpairs)
         return false;
   }
   return true;
@@ -1091,7 +1245,8 @@ bool run_pair_kept(std::string_view pair) {
   unsigned char buf[80] = {};
   buf[0] = static_cast<unsigned char>(pair[0]);
   buf[1] = static_cast<unsigned char>(pair[1]);
-  return (letter_block_fn()(buf).pairs & 1u) != 0 &&
+  return (letter_masks(letter_blocks_fn(), buf, sizeof buf, 0).pairs & 1u) !=
+             0 &&
          kRunPairs.pass(buf[0], buf[1]);
 }
 } // namespace detail

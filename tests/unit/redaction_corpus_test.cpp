@@ -1097,6 +1097,109 @@ TEST(RedactionFastPath, AddressSuffixAtEveryWordSameAsReference) {
       }
 }
 
+// The address rule reads the words after a number off the 64 bytes of
+// block masks from its first digit, and walks byte by byte where the words
+// run past them: words of up to 26 letters, a suffix as the 1st to 5th word
+// (its letters running past the 64 bytes too), a double space, the number
+// at every offset from a block boundary - same findings as the reference.
+TEST(RedactionFastPath, AddressWordsPastTheMaskWindowSameAsReference) {
+  const auto policies = equivalence_policies();
+  static const char *const kWords[] = {"Evergreen",
+                                       "a",
+                                       "Supercalifragilistic",
+                                       "O'Neil",
+                                       "N.",
+                                       "xxxxxxxxxxxxxxxxxxxxxxxxx",
+                                       "yyyyyyyyyyyyyyyyyyyyyyyyyy",
+                                       "4th"};
+  static const char *const kSuffixes[] = {"Terrace",   "st",       "Ave.",
+                                          "Boulevard", "parkwayx", "Hwy"};
+  static const char *const kNumbers[] = {"7", "742", "123456"};
+  Rng rng(4711);
+  for (std::size_t shift = 0; shift < 64; ++shift)
+    for (int at = 0; at < 5; ++at)
+      for (int v = 0; v < 4; ++v) {
+        std::string s(shift, 'x');
+        s += " ";
+        s += rng.pick(kNumbers);
+        for (int w = 0; w < 5; ++w) {
+          s += v == 3 && w == 2 ? "  " : " ";
+          s += w == at ? rng.pick(kSuffixes) : rng.pick(kWords);
+        }
+        s += ", IL 62704.";
+        expect_same_paths(s, policies);
+        if (HasFailure())
+          return;
+      }
+}
+
+// The card rule counts the digits of a run of digits and single ' ' or '-'
+// off the block masks: Luhn-valid and random numbers split by separators
+// (single, double, other ones), after every offset from a block boundary,
+// with every kind of byte after them - same findings as the reference.
+TEST(RedactionFastPath, CardDigitRunsSameAsReference) {
+  const auto policies = equivalence_policies();
+  static const char *const kNumbers[] = {"4111111111111111", "378282246310005",
+                                         "5555555555554444", "4222222222222",
+                                         "41111111111111111111"};
+  static const char *const kSeps[] = {"",  "",   "",   " ",  " ",
+                                      "-", "  ", "- ", "--", "."};
+  static const char *const kEnds[] = {"", " end", "x", ".", "5", "_", "-"};
+  Rng rng(2718);
+  for (int i = 0; i < 1500; ++i) {
+    std::string s(static_cast<std::size_t>(rng.uniform(0, 80)), 'x');
+    s += rng.chance(50) ? " " : "card ";
+    std::string digits = rng.pick(kNumbers);
+    if (rng.chance(30))
+      for (char &c : digits)
+        c = static_cast<char>('0' + rng.uniform(0, 9));
+    for (char c : digits) {
+      s += c;
+      if (rng.chance(30))
+        s += rng.pick(kSeps);
+    }
+    s += rng.pick(kEnds);
+    expect_same_paths(s, policies);
+    if (HasFailure())
+      return;
+  }
+}
+
+// Context windows: sentence ends and word starts read off the block masks
+// against the byte loops, around spans at every position of texts of
+// context words (any case, glued to letters or not), sentence ends and
+// their look-alikes, at every offset from a block boundary.
+TEST(RedactionFastPath, ContextWindowsFromMasksAgree) {
+  static const char *const kPieces[] = {
+      "social",      "SSN",         "security number",
+      "ss number",   "order",       "Confirm",
+      "part number", "phone",       "call",
+      "callback",    "Fax",         "npi",
+      "provider",    "birth",       "DOB",
+      "born",        "birthday",    "icd",
+      "diagnosis",   "dx",          "code",
+      "address",     "live",        "reside",
+      "street",      "mail",        "home",
+      "apartment",   "account",     "mrn",
+      "record",      " ",           " ",
+      "  ",          ". ",          "? ",
+      "!\n",         "\n",          ".x",
+      "?",           "!",           "x",
+      "y2",          "415-22-1234", "_",
+      "5",           "\xc3\xa9"};
+  Rng rng(8080);
+  for (int i = 0; i < 600; ++i) {
+    std::string s;
+    const int n = rng.uniform(0, 50);
+    for (int k = 0; k < n; ++k)
+      s += rng.pick(kPieces);
+    ASSERT_TRUE(detail::context_masked_agrees(s)) << s;
+  }
+  const std::vector<std::string> shifted = shifted_texts();
+  for (std::size_t i = 0; i < shifted.size(); i += 5)
+    ASSERT_TRUE(detail::context_masked_agrees(shifted[i])) << shifted[i];
+}
+
 // Random texts (every other one over alphabet, the rest any byte values) of
 // up to 300 bytes, then the shifted texts: agrees holds on each.
 template <std::size_t N, class Agrees>
@@ -1117,7 +1220,8 @@ void expect_masks_agree(std::uint64_t seed, const char (&alphabet)[N],
 // The fast path's scan masks: SSE2 (where compiled) and byte-at-a-time give
 // the same bits, for every byte value, at every length and offset.
 TEST(RedactionFastPath, ScanMasksAgree) {
-  expect_masks_agree(5150, "0aA:.+(@_dDoOtTlLhH9zZ @mMrRcCpPiIuUeEbBjJgGnN",
+  expect_masks_agree(5150,
+                     "0aA:.+(@_dDoOtTlLhH9zZ @mMrRcCpPiIuUeEbBjJgGnN-'\n?! ",
                      switchboard::redaction::detail::scan_masks_agree);
 }
 

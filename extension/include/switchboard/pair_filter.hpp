@@ -48,23 +48,35 @@ struct PairFilter {
   _mm256_broadcastsi128_si256(                                                 \
       _mm_load_si128(reinterpret_cast<const __m128i *>(t)))
 
-// pass() for 32 byte pairs at once, inverted: f0/f1/s0/s1 are first[0],
-// first[1], second[0], second[1] as registers; lx holds the bytes and next
-// the bytes after them, both OR-ed with 0x20; a byte is 0xff where the pair
+// The group bits pass() tests, for 32 byte pairs at once: f0/f1/s0/s1 are
+// first[0], first[1], second[0], second[1] as registers; lx holds the bytes
+// and next the bytes after them, both OR-ed with 0x20; a byte is
+// first[..] & second[..] of the pair it starts (zero: not a word's start).
+__attribute__((target("avx2"), always_inline)) inline __m256i
+pair_groups_avx2(__m256i f0, __m256i f1, __m256i s0, __m256i s1, __m256i lx,
+                 __m256i next) {
+  const __m256i lo4 = _mm256_set1_epi8(0x0f);
+  const __m256i i0 = _mm256_and_si256(lx, lo4),
+                i1 = _mm256_and_si256(next, lo4);
+  // The row is bit 4 of a byte; a 16-bit shift by 3 moves each byte's bit 4
+  // to its top bit, the one blendv reads (bits shifted in from the low byte
+  // stop below the high byte's top bit).
+  const __m256i fv =
+      _mm256_blendv_epi8(_mm256_shuffle_epi8(f0, i0),
+                         _mm256_shuffle_epi8(f1, i0), _mm256_slli_epi16(lx, 3));
+  const __m256i sv = _mm256_blendv_epi8(_mm256_shuffle_epi8(s0, i1),
+                                        _mm256_shuffle_epi8(s1, i1),
+                                        _mm256_slli_epi16(next, 3));
+  return _mm256_and_si256(fv, sv);
+}
+
+// pass() for 32 byte pairs at once, inverted: a byte is 0xff where the pair
 // it starts cannot start a word (callers keep their letters with andnot).
 __attribute__((target("avx2"), always_inline)) inline __m256i
 pair_miss_avx2(__m256i f0, __m256i f1, __m256i s0, __m256i s1, __m256i lx,
                __m256i next) {
-  const __m256i lo4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
-  const __m256i i0 = _mm256_and_si256(lx, lo4),
-                i1 = _mm256_and_si256(next, lo4);
-  const __m256i fv = _mm256_blendv_epi8(
-      _mm256_shuffle_epi8(f0, i0), _mm256_shuffle_epi8(f1, i0),
-      _mm256_cmpeq_epi8(_mm256_and_si256(lx, b4), b4));
-  const __m256i sv = _mm256_blendv_epi8(
-      _mm256_shuffle_epi8(s0, i1), _mm256_shuffle_epi8(s1, i1),
-      _mm256_cmpeq_epi8(_mm256_and_si256(next, b4), b4));
-  return _mm256_cmpeq_epi8(_mm256_and_si256(fv, sv), _mm256_setzero_si256());
+  return _mm256_cmpeq_epi8(pair_groups_avx2(f0, f1, s0, s1, lx, next),
+                           _mm256_setzero_si256());
 }
 #endif
 

@@ -136,6 +136,11 @@ bool keyword_pair_kept(std::string_view pair);
 // (email_next) RE2's scan's, wherever they answer; counts the answers into
 // *shortcuts (if given).
 bool fixed_match_agrees(std::string_view text, std::size_t *shortcuts);
+// Test hook: the fast path's context windows (sentence ends and word starts
+// read off its block masks) find the same context words as the reference
+// path's byte loops, for every pattern with context words, around spans of
+// 0, 1, 5 and 13 bytes at every position of text.
+bool context_masked_agrees(std::string_view text);
 } // namespace detail
 
 // Findings after thresholds and merging, sorted by begin. Throws on failure

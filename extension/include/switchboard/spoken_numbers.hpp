@@ -43,14 +43,39 @@ struct Normalized {
   std::vector<Piece> pieces;
   bool changed = false;
 
-  // Original byte range of the rewritten range [b, e) (e > b).
-  std::uint32_t orig_begin(std::size_t b) const;
-  std::uint32_t orig_end(std::size_t e) const;
+  // Original byte range of the rewritten range [b, e) (e > b). Inline: the
+  // engine asks for every candidate match, mostly in the piece it asked
+  // about last (a call into the shared object costs more than the answer).
+  std::uint32_t orig_begin(std::size_t b) const {
+    if (!changed)
+      return static_cast<std::uint32_t>(b);
+    if (!begin.empty())
+      return begin[b];
+    const Piece &p = piece(b);
+    return p.copy ? p.ob + static_cast<std::uint32_t>(b - p.at) : p.ob;
+  }
+  std::uint32_t orig_end(std::size_t e) const {
+    if (!changed)
+      return static_cast<std::uint32_t>(e);
+    if (!end.empty())
+      return end[e - 1];
+    const Piece &p = piece(e - 1);
+    return p.copy ? p.ob + static_cast<std::uint32_t>(e - p.at) : p.oe;
+  }
 
 private:
   friend void normalize_into(std::string_view, Normalized &, bool);
-  const Piece &piece(std::size_t i) const;
-  // Index of the piece piece() found last (a search starts there).
+  // The last piece starting at or before i.
+  const Piece &piece(std::size_t i) const {
+    const std::size_t h = hint_;
+    if (pieces[h].at <= i && (h + 1 == pieces.size() || pieces[h + 1].at > i))
+      return pieces[h];
+    return piece_search(i);
+  }
+  // piece(i) when it is not the hint's piece.
+  const Piece &piece_search(std::size_t i) const;
+  // Index of the piece piece() found last (a search starts there; below
+  // pieces.size() whenever changed).
   mutable std::size_t hint_ = 0;
 };
 
