@@ -314,12 +314,6 @@ std::uint32_t first_letters(Words words) {
   return first;
 }
 
-// Whether a word of list a (bit 0) and of list b (bit 1) starts a word
-// inside text[b, e), compared lower-cased (only the first 128 bytes of the
-// range are looked at). Every word of the lists starts with a letter, so
-// only the positions where a word of the text starts (no letter before) are
-// compared, and only with the words that start with that letter.
-// (fa, fb: first_letters(la), first_letters(lb), computed once per list.)
 // Word w, whose first letter t[at] is, continues at t[at + 1] (lower-cased,
 // inside t[0, n)).
 inline bool rest_at(const char *w, const char *t, std::size_t at,
@@ -340,6 +334,12 @@ inline bool list_word_at(Words words, const char *t, std::size_t at,
   return false;
 }
 
+// Whether a word of list a (bit 0) and of list b (bit 1) starts a word
+// inside text[b, e), compared lower-cased (only the first 128 bytes of the
+// range are looked at). Every word of the lists starts with a letter, so
+// only the positions where a word of the text starts (no letter before) are
+// compared, and only with the words that start with that letter.
+// (fa, fb: first_letters(la), first_letters(lb), computed once per list.)
 unsigned has_words(std::string_view text, std::size_t b, std::size_t e,
                    Words la, Words lb, std::uint32_t fa, std::uint32_t fb) {
   if (b >= e)
@@ -635,21 +635,36 @@ bool run_check(const PatternDef &p, std::string_view text, std::size_t &b,
     static constexpr std::string_view kStrong[] = {
         " street", " avenue", " road", " boulevard", " lane",
         " st",     " ave",    " rd",   " blvd"};
+    // Each one's last occurrence, lower-cased, as std::string::rfind finds
+    // it: every one starts with ' ', so only the spaces are tried, last
+    // first.
+    std::size_t spaces[16];
+    std::size_t count = 0;
+    for (std::size_t at = m.size(); at-- > 0 && count < 16;)
+      if (m[at] == ' ')
+        spaces[count++] = at;
+    const bool all = count < 16 || m.find(' ') == spaces[15];
     for (std::string_view strong : kStrong) {
-      // The last occurrence, lower-cased, as std::string::rfind finds it.
       const char *s = strong.data();
       const std::size_t len = strong.size();
-      if (len > m.size())
-        continue;
-      std::size_t at = m.size() - len + 1;
-      while (at > 0 && !lower_equals(m, at - 1, s, len))
-        --at;
-      if (at > 0) {
-        const std::size_t end = at - 1 + len;
-        if (end == m.size() || !is_alpha(m[end])) {
-          score += 0.1f;
-          break;
-        }
+      std::size_t at = std::string_view::npos;
+      if (all) {
+        for (std::size_t k = 0; k < count; ++k)
+          if (lower_equals(m, spaces[k], s, len)) {
+            at = spaces[k];
+            break;
+          }
+      } else if (len <= m.size()) { // (more spaces than kept: every byte)
+        for (std::size_t i = m.size() - len + 1; i-- > 0;)
+          if (lower_equals(m, i, s, len)) {
+            at = i;
+            break;
+          }
+      }
+      if (at != std::string_view::npos &&
+          (at + len == m.size() || !is_alpha(m[at + len]))) {
+        score += 0.1f;
+        break;
       }
     }
     return true;
@@ -1030,35 +1045,99 @@ BlockMasksFn block_masks_fn() {
 
 using ScanBlocksFn = void (*)(const unsigned char *, std::size_t, BlockMasks *);
 
-// The masks of the blocks of s[0, n) into out[0, (n + 63) / 64): blocks
-// whose 66 bytes lie inside the text are read in place, the last ones from
-// a zero-padded copy.
+// The 66 bytes block j of s[0, n) reads: in place where they lie inside
+// the text, else (the last blocks) a zero-padded copy in pad.
+inline const unsigned char *block_bytes(const unsigned char *s, std::size_t n,
+                                        std::size_t j,
+                                        unsigned char (&pad)[64 + 16]) {
+  if ((j + 1) * 64 + 2 <= n)
+    return s + j * 64;
+  std::memset(pad, 0, sizeof pad);
+  std::memcpy(pad, s + j * 64, n - j * 64 < 66 ? n - j * 64 : 66);
+  return pad;
+}
+
+// The masks of the blocks of s[0, n) into out[0, (n + 63) / 64).
 void scan_blocks_any(const unsigned char *s, std::size_t n, BlockMasks *out) {
   const BlockMasksFn block_masks = block_masks_fn();
-  const std::size_t blocks = (n + 63) / 64;
-  std::size_t j = 0;
-  for (; (j + 1) * 64 + 2 <= n; ++j)
-    out[j] = block_masks(s + j * 64);
-  for (; j < blocks; ++j) {
-    unsigned char pad[64 + 16] = {};
-    std::memcpy(pad, s + j * 64, n - j * 64 < 66 ? n - j * 64 : 66);
-    out[j] = block_masks(pad);
-  }
+  unsigned char pad[64 + 16];
+  for (std::size_t j = 0; j * 64 < n; ++j)
+    out[j] = block_masks(block_bytes(s, n, j, pad));
 }
 
 #if defined(SWITCHBOARD_AVX2_DISPATCH)
 // The same loop with the AVX2 blocks inlined.
 __attribute__((target("avx2"))) void
 scan_blocks_avx2(const unsigned char *s, std::size_t n, BlockMasks *out) {
-  const std::size_t blocks = (n + 63) / 64;
-  std::size_t j = 0;
-  for (; (j + 1) * 64 + 2 <= n; ++j)
-    block_masks_avx2_into(s + j * 64, out[j]);
-  for (; j < blocks; ++j) {
-    unsigned char pad[64 + 16] = {};
-    std::memcpy(pad, s + j * 64, n - j * 64 < 66 ? n - j * 64 : 66);
-    block_masks_avx2_into(pad, out[j]);
-  }
+  unsigned char pad[64 + 16];
+  for (std::size_t j = 0; j * 64 < n; ++j)
+    block_masks_avx2_into(block_bytes(s, n, j, pad), out[j]);
+}
+
+// The same with AVX-512BW, 64 bytes at a time into mask registers (no
+// movemask), where the CPU has it.
+__attribute__((target("avx512bw"), always_inline)) inline void
+block_masks_avx512_into(const unsigned char *p, BlockMasks &m) {
+#define SB_EQ(x, c) _mm512_cmpeq_epi8_mask((x), _mm512_set1_epi8(c))
+#define SB_RANGE(x, lo, width)                                                 \
+  _mm512_cmplt_epu8_mask(_mm512_sub_epi8((x), _mm512_set1_epi8(lo)),           \
+                         _mm512_set1_epi8(width))
+#define SB_TABLE(t)                                                            \
+  _mm512_maskz_broadcast_i32x4(                                                \
+      0xffff, _mm_load_si128(reinterpret_cast<const __m128i *>(t)))
+  const __m512i k20 = _mm512_set1_epi8(0x20);
+  const __m512i x = _mm512_loadu_si512(p);
+  const __m512i lx = _mm512_or_si512(x, k20);
+  const __m512i r1 = _mm512_loadu_si512(p + 1);
+  const __m512i x1 = _mm512_or_si512(r1, k20);
+  const __m512i x2 = _mm512_or_si512(_mm512_loadu_si512(p + 2), k20);
+  const std::uint64_t letter = SB_RANGE(lx, 'a', 26),
+                      digit = SB_RANGE(x, '0', 10), period = SB_EQ(x, '.');
+  m.letter = letter;
+  m.digit = digit;
+  m.upper = SB_RANGE(x, 'A', 26);
+  m.word = letter | digit | SB_EQ(x, '_');
+  m.punct = SB_EQ(x, '+') | SB_EQ(x, '(') | SB_EQ(x, '@');
+  m.colon = SB_EQ(x, ':');
+  m.period = period;
+  m.ell = SB_EQ(lx, 'l');
+  m.aitch = SB_EQ(lx, 'h');
+  m.space = SB_EQ(x, ' ');
+  m.dash = SB_EQ(x, '-');
+  m.apos = SB_EQ(x, '\'');
+  m.stop = SB_EQ(x, '\n') | ((period | SB_EQ(x, '?') | SB_EQ(x, '!')) &
+                             (SB_EQ(r1, ' ') | SB_EQ(r1, '\n')));
+  m.dot = SB_EQ(lx, 'd') & SB_EQ(x1, 'o') & SB_EQ(x2, 't');
+  // kKeywordPairs.pass for each byte and the next (pair_miss_avx2's
+  // shuffles, 64 bytes at a time).
+  const __m512i lo4 = _mm512_set1_epi8(0x0f), b4 = _mm512_set1_epi8(0x10);
+  const __m512i i0 = _mm512_and_si512(lx, lo4), i1 = _mm512_and_si512(x1, lo4);
+  const __m512i fv = _mm512_mask_blend_epi8(
+      _mm512_test_epi8_mask(lx, b4),
+      _mm512_shuffle_epi8(SB_TABLE(kKeywordPairs.first[0]), i0),
+      _mm512_shuffle_epi8(SB_TABLE(kKeywordPairs.first[1]), i0));
+  const __m512i sv = _mm512_mask_blend_epi8(
+      _mm512_test_epi8_mask(x1, b4),
+      _mm512_shuffle_epi8(SB_TABLE(kKeywordPairs.second[0]), i1),
+      _mm512_shuffle_epi8(SB_TABLE(kKeywordPairs.second[1]), i1));
+  m.kwpair = letter & _mm512_test_epi8_mask(fv, sv);
+#undef SB_EQ
+#undef SB_RANGE
+#undef SB_TABLE
+}
+
+__attribute__((target("avx512bw"))) BlockMasks
+block_masks_avx512(const unsigned char *p) {
+  BlockMasks m;
+  block_masks_avx512_into(p, m);
+  return m;
+}
+
+__attribute__((target("avx512bw"))) void
+scan_blocks_avx512(const unsigned char *s, std::size_t n, BlockMasks *out) {
+  unsigned char pad[64 + 16];
+  for (std::size_t j = 0; j * 64 < n; ++j)
+    block_masks_avx512_into(block_bytes(s, n, j, pad), out[j]);
 }
 #endif
 
@@ -1069,8 +1148,9 @@ void scan_masks(const unsigned char *s, std::size_t n,
   const std::size_t blocks = (n + 63) / 64;
   out.resize(blocks + 1);
 #if defined(SWITCHBOARD_AVX2_DISPATCH)
-  static const ScanBlocksFn fn =
-      cpu_has_avx2() ? scan_blocks_avx2 : scan_blocks_any;
+  static const ScanBlocksFn fn = cpu_has_fast_avx512bw() ? scan_blocks_avx512
+                                 : cpu_has_avx2()        ? scan_blocks_avx2
+                                                         : scan_blocks_any;
   fn(s, n, out.data());
 #else
   scan_blocks_any(s, n, out.data());
@@ -1144,7 +1224,7 @@ unsigned context_masked(std::string_view text, const BlockMasks *mk,
     if (we < lo + 64)
       st &= (1ull << (we - lo)) - 1;
     if (st != 0) {
-      we = lo + 1 + static_cast<std::size_t>(__builtin_ctzll(st));
+      we = lo + static_cast<std::size_t>(__builtin_ctzll(st));
       break;
     }
     i = lo + 64;
@@ -1172,7 +1252,7 @@ struct Keyword {
   std::uint8_t reach;
   std::uint32_t mask;
 };
-const Keyword kKeywords[] = {
+constexpr Keyword kKeywords[] = {
     {"last", 0, 64, bit(kLastFourSsn) | bit(kLastFourCard)},
     {"jan", 0, 16, bit(kDateMonthFirst)},
     {"january", 0, 16, bit(kDateMonthFirst)},
@@ -1222,6 +1302,16 @@ const Keyword kKeywords[] = {
     {"aba", 0, 24, bit(kAbaP)},
     {"transit", 0, 24, bit(kAbaP)},
 };
+
+// visit_word looks for a keyword's first digit in the 64 bytes of masks
+// from the word.
+constexpr bool reach_in_window() {
+  for (const Keyword &k : kKeywords)
+    if (k.reach > 64)
+      return false;
+  return true;
+}
+static_assert(reach_in_window(), "keyword reach past the 64-byte window");
 
 PairFilter keyword_pairs() {
   // Group bits of second letters; a second letter not listed here shares
@@ -2033,7 +2123,6 @@ void recognise(std::string_view text, const Policy &policy,
     ats.clear();
     sink = &located;
     bool spelled_dot = false;
-    std::size_t next_digit = 0; // first digit at or after the current word
     // Tries the patterns in mask at position p, in index order.
     auto try_at = [&](std::size_t p, std::uint32_t mask) {
       mask &= enabled;
@@ -2199,9 +2288,9 @@ void recognise(std::string_view text, const Policy &policy,
           return (a >> o) | ((b << 1) << (63 - o));
         };
         const std::uint64_t dg = win(m0.digit, m1.digit);
-        // The digit run at offset i (1 <= i < 64): exact when shorter than
-        // 64 - i, at least 50 bytes long otherwise, so the comparisons with
-        // small lengths below hold either way.
+        // The digit run at offset i (1 <= i <= 8 below): exact when shorter
+        // than 64 - i, at least 56 bytes long otherwise, so the comparisons
+        // with small lengths below hold either way.
         auto drun = [dg](std::size_t i) {
           return static_cast<std::size_t>(__builtin_ctzll(~(dg >> i)));
         };
@@ -2314,7 +2403,8 @@ void recognise(std::string_view text, const Policy &policy,
         // Cards: 13 or more digits, single spaces or dashes between them
         // (each followed by a digit). Past the window's 64 bytes the run
         // has 32 digits or more.
-        if (d >= 13 || after == ' ' || after == '-') {
+        if (d >= 13 ||
+            ((after == ' ' || after == '-') && ((dg >> (d + 1)) & 1u) != 0)) {
           const std::uint64_t sep =
               win(m0.space, m1.space) | win(m0.dash, m1.dash);
           const std::uint64_t run = ~(dg | (sep & (dg >> 1)));
@@ -2348,13 +2438,15 @@ void recognise(std::string_view text, const Policy &policy,
           char w[16];
           for (std::size_t x = 0; x < m && x < 15; ++x)
             w[x] = static_cast<char>(s[p + x] | 0x20);
-          if (keyword_patterns(w, m, 0) != 0) {
-            if (next_digit < p)
-              next_digit = p;
-            while (next_digit < n && !(cls(s[next_digit]) & kDigit))
-              ++next_digit;
-            if (next_digit < n)
-              mask |= keyword_patterns(w, m, next_digit - p);
+          // The first digit in the 64 bytes from p (every keyword's reach
+          // is shorter), off the masks.
+          const unsigned o = static_cast<unsigned>(p & 63);
+          const std::uint64_t digits =
+              (mk[p >> 6].digit >> o) |
+              ((mk[(p >> 6) + 1].digit << 1) << (63 - o));
+          if (digits != 0) {
+            mask |= keyword_patterns(
+                w, m, static_cast<std::size_t>(__builtin_ctzll(digits)));
             // "last" starts the last-four patterns only before " four" or
             // " 4" (any case): "last month" tries neither.
             const std::uint32_t last4 = bit(kLastFourSsn) | bit(kLastFourCard);
@@ -2942,6 +3034,8 @@ bool scan_masks_agree(std::string_view text) {
 #if defined(SWITCHBOARD_AVX2_DISPATCH)
     if (cpu_has_avx2())
       got.push_back(block_masks_avx2(buf.data() + b));
+    if (cpu_has_fast_avx512bw())
+      got.push_back(block_masks_avx512(buf.data() + b));
 #endif
     for (const BlockMasks &a : got)
       if (std::memcmp(&a, &r, sizeof a) != 0)

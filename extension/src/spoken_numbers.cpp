@@ -189,9 +189,9 @@ struct Tok {
   char sep;
 };
 
-// The tokens of one run. Runs are a few words: a push is a store and a
-// compare with the storage's size (std::vector's push_back is an
-// out-of-line call), which only grows (up to clear_storage()).
+// The tokens of one run. A push is a compare with the storage's size and a
+// store (std::vector's push_back was an out-of-line call per word); the
+// storage only grows, until clear_storage().
 class Toks {
 public:
   void clear() { n_ = 0; }
@@ -278,23 +278,18 @@ bool starts_run(Kind k) {
 // For each first-two-letters key (the second letter 26 for one-letter
 // words), the lengths of the words that may start a run; at namespace scope
 // for the hot loop of normalize_into (no guard of a function-local static
-// on every word). Keys are letter - 'a' of both letters, each taken & 31:
-// any byte pair finds an entry (the loop reads one for a word that is not
-// there and drops the answer).
+// on every word).
 struct RunShapes {
-  std::uint16_t lens[32 * 32] = {};
-  static std::size_t key(std::size_t a, std::size_t c) {
-    return (a & 31) * 32 + (c & 31);
-  }
+  std::uint32_t lens[26 * 27] = {};
   RunShapes() {
     for (const auto &kv : lexicon()) {
       if (!starts_run(kv.second.kind))
         continue;
-      const std::size_t k =
-          key(static_cast<std::size_t>(kv.first[0] - 'a'),
-              kv.first.size() > 1 ? static_cast<std::size_t>(kv.first[1] - 'a')
-                                  : 26);
-      lens[k] = static_cast<std::uint16_t>(lens[k] | 1u << kv.first.size());
+      const std::size_t key =
+          static_cast<std::size_t>(kv.first[0] - 'a') * 27 +
+          (kv.first.size() > 1 ? static_cast<std::size_t>(kv.first[1] - 'a')
+                               : 26);
+      lens[key] |= 1u << kv.first.size();
     }
   }
 };
@@ -310,7 +305,7 @@ bool may_start_run(std::string_view text, std::size_t b, std::size_t e) {
   const std::size_t a = static_cast<std::size_t>((text[b] | 0x20) - 'a');
   const std::size_t c =
       n > 1 ? static_cast<std::size_t>((text[b + 1] | 0x20) - 'a') : 26;
-  return (kRunShapes.lens[RunShapes::key(a, c)] & (1u << n)) != 0;
+  return (kRunShapes.lens[a * 27 + c] & (1u << n)) != 0;
 }
 
 // may_start_run(text, p, r) for a run of letters text[p, r), without
@@ -323,8 +318,7 @@ inline bool may_start(const unsigned char *s, std::size_t n, std::size_t p,
   const unsigned char second = s[std::min(p + 1, n - 1)];
   const std::size_t c =
       len > 1 ? static_cast<std::size_t>((second | 0x20) - 'a') : 26;
-  return ((kRunShapes.lens[RunShapes::key(a, c)] >>
-           std::min<std::size_t>(len, 15)) &
+  return ((kRunShapes.lens[a * 27 + c] >> std::min<std::size_t>(len, 31)) &
           1u) != 0;
 }
 
@@ -695,9 +689,8 @@ struct LetterMasks {
   std::uint64_t oh;      // 'o' or 'O'
   // A letter followed by a byte that some word that may start a run (of
   // two letters or more) may have as its first two letters (kRunPairs: a
-  // superset; may_start() decides). Only d, e, f, n, o, s, t, z begin such
-  // a word: with "o" (oh) the letters a word that may start a run begins
-  // with.
+  // superset; may_start() decides). Its letters are among d, e, f, n, o,
+  // s, t, z: with "o" alone (oh) it covers every word that may start a run.
   std::uint64_t pairs;
   // Of pairs, those whose second byte is in kHGroup: "oh" and "th" in any
   // case (and the letter before a few non-letters that share the table
@@ -814,30 +807,19 @@ __attribute__((target("avx2"), always_inline)) inline LetterMasks
 letter_block_avx2(const unsigned char *p, __m256i f0, __m256i f1, __m256i s0,
                   __m256i s1) {
   const __m256i k20 = _mm256_set1_epi8(0x20);
-  const __m256i lx0 = _mm256_or_si256(
-                    _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p)),
-                    k20),
-                lx1 = _mm256_or_si256(
-                    _mm256_loadu_si256(
-                        reinterpret_cast<const __m256i *>(p + 32)),
-                    k20),
-                after = _mm256_set1_epi8(static_cast<char>(p[64] | 0x20));
-  // The bytes one on, from the registers (two loads one byte on would
-  // split cache lines): lanes [lo.hi, hi.lo] shifted into lo by one byte.
-  const __m256i next0 = _mm256_alignr_epi8(
-                    _mm256_permute2x128_si256(lx0, lx1, 0x21), lx0, 1),
-                next1 = _mm256_alignr_epi8(
-                    _mm256_permute2x128_si256(lx1, after, 0x21), lx1, 1);
   std::uint64_t letters = 0, oh = 0, miss = 0, hp = 0;
-  const __m256i lx[2] = {lx0, lx1}, next[2] = {next0, next1};
   for (int k = 0; k < 2; ++k) {
+    const __m256i lx = _mm256_or_si256(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + 32 * k)), k20);
+    const __m256i next = _mm256_or_si256(
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p + 32 * k + 1)),
+        k20);
     const __m256i l = _mm256_cmpgt_epi8(
         _mm256_set1_epi8(static_cast<char>(26 - 128)),
-        _mm256_add_epi8(lx[k], _mm256_set1_epi8(static_cast<char>(128 - 'a'))));
-    const __m256i g =
-        switchboard::pair_groups_avx2(f0, f1, s0, s1, lx[k], next[k]);
+        _mm256_add_epi8(lx, _mm256_set1_epi8(static_cast<char>(128 - 'a'))));
+    const __m256i g = switchboard::pair_groups_avx2(f0, f1, s0, s1, lx, next);
     letters |= top_bits_avx2(l, k);
-    oh |= top_bits_avx2(_mm256_cmpeq_epi8(lx[k], _mm256_set1_epi8('o')), k);
+    oh |= top_bits_avx2(_mm256_cmpeq_epi8(lx, _mm256_set1_epi8('o')), k);
     miss |= top_bits_avx2(_mm256_cmpeq_epi8(g, _mm256_setzero_si256()), k);
     hp |= top_bits_avx2(g, k); // the top bit: kHGroup
   }
@@ -873,8 +855,8 @@ void letter_blocks_scalar(const unsigned char *p, std::size_t count,
 }
 #endif
 
-// The masks of count blocks of 64 bytes from p into out (64 * count + 16
-// bytes readable at p).
+// The masks of count blocks of 64 bytes from p into out (64 * count + 1
+// bytes readable at p: the byte after the last block too).
 using LetterBlocksFn = void (*)(const unsigned char *, std::size_t,
                                 LetterMasks *);
 
@@ -891,8 +873,8 @@ LetterBlocksFn letter_blocks_fn() {
 #endif
 }
 
-// Bytes a block's masks read from its start: the block, the byte after it,
-// and the rest of the last 16- or 32-byte load.
+// A block is read in place when this many bytes from its start lie in the
+// text (its masks read 65); the last blocks come from a zero-padded copy.
 constexpr std::size_t kBlockReach = 80;
 
 // The masks of block s[b, b + 64) of a text of n bytes (bytes at or past n
@@ -904,7 +886,6 @@ LetterMasks letter_masks(LetterBlocksFn fn, const unsigned char *s,
     fn(s + b, 1, &m);
     return m;
   }
-  // The last blocks come from a zero-padded copy.
   unsigned char pad[kBlockReach] = {};
   std::memcpy(pad, s + b, n - b);
   fn(pad, 1, &m);
@@ -945,33 +926,8 @@ private:
   LetterMasks masks_[kBatch];
 };
 
-// bit (one bit k of block s[b, b + 64) of a text of n bytes, or 0) if the
-// word of letters starting at byte b + k has a shape may_start() accepts
-// or goes on past the block (its length is not known here), else 0; with
-// no branch on the answer, which is hard to predict. A zero bit reads
-// bytes in the text and finds a table entry, both unused.
-inline std::uint64_t shape_kept(const unsigned char *s, std::size_t n,
-                                std::size_t b, std::uint64_t letters,
-                                std::uint64_t bit) {
-  const std::uint64_t ends = ~letters & (0 - bit); // non-letters from bit on
-  const std::size_t k =
-      static_cast<std::size_t>(__builtin_ctzll(bit | 1ull << 63));
-  const std::size_t len =
-      static_cast<std::size_t>(__builtin_ctzll(ends | 1ull << 63)) - k;
-  const std::size_t p = std::min(b + k, n - 1);
-  const std::size_t a = static_cast<std::size_t>((s[p] | 0x20) - 'a');
-  const std::size_t second =
-      static_cast<std::size_t>((s[std::min(p + 1, n - 1)] | 0x20) - 'a');
-  const std::size_t c = len > 1 ? second : 26;
-  const std::uint64_t fits = (kRunShapes.lens[RunShapes::key(a, c)] >>
-                              std::min<std::size_t>(len, 15)) &
-                             1u;
-  return bit & (0 - (fits | (ends == 0 ? 1u : 0u)));
-}
-
-// The words of block s[b, b + 64) of a text of n bytes that may start a run,
-// by the block's masks lm, their first two letters and their length (or
-// reaching past the block: may_start() decides those).
+// The words of block s[b, b + 64) of a text of n bytes that may start a run
+// as far as the block's masks lm tell (a superset: may_start() decides).
 std::uint64_t block_starts(const unsigned char *s, std::size_t n, std::size_t b,
                            const LetterMasks &lm) {
   const std::uint64_t letters = lm.letters, oh = lm.oh;
@@ -1127,21 +1083,21 @@ void normalize_into(std::string_view text, Normalized &out, bool full_map) {
   // mispredicted often.
   std::size_t i = 0; // the search resumes here
   TextMasks masks(s, n);
-  std::uint64_t kept[TextMasks::kBatch];
+  std::uint64_t starts_of[TextMasks::kBatch];
   for (std::size_t b0 = 0; b0 < n; b0 += 64 * TextMasks::kBatch) {
     if (i >= b0 + 64 * TextMasks::kBatch)
       continue; // a run took the whole batch
     const std::size_t count = masks.fill(b0);
     std::uint32_t nonempty = 0;
     for (std::size_t k = 0; k < count; ++k) {
-      kept[k] = block_starts(s, n, b0 + 64 * k, masks[k]);
-      nonempty |= static_cast<std::uint32_t>(kept[k] != 0) << k;
+      starts_of[k] = block_starts(s, n, b0 + 64 * k, masks[k]);
+      nonempty |= static_cast<std::uint32_t>(starts_of[k] != 0) << k;
     }
     for (; nonempty != 0; nonempty &= nonempty - 1) {
       const std::size_t k = static_cast<std::size_t>(__builtin_ctz(nonempty)),
                         b = b0 + 64 * k;
       const std::uint64_t letters = masks[k].letters;
-      std::uint64_t starts = kept[k];
+      std::uint64_t starts = starts_of[k];
       if (i > b)
         starts &= i - b >= 64 ? 0 : ~0ull << (i - b);
       while (starts != 0) {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <ctime>
 #include <cstdio>
@@ -1058,6 +1059,38 @@ TEST(RedactionNormaliser, SameAsReference) {
   expect_same_normalisation(std::string(200, 'o') + " one two", reused);
 }
 
+// The normaliser takes the letter masks of 16 blocks (1 KiB) at a time and
+// then visits only the blocks with a word that may start a run: texts of
+// several batches, runs crossing a batch's end, and a run longer than a
+// batch (the next batch starts inside it), at every offset around the
+// batch boundaries.
+TEST(RedactionNormaliser, LongTextsSameAsReference) {
+  switchboard::spoken::Normalized reused;
+  Rng rng(4242);
+  for (int i = 0; i < 300; ++i) {
+    std::string t;
+    const std::size_t want = static_cast<std::size_t>(rng.uniform(900, 5000));
+    while (t.size() < want)
+      t += rng.chance(50) ? random_spoken(rng) : random_text(rng);
+    expect_same_normalisation(t, reused);
+    if (HasFailure())
+      return;
+  }
+  std::string long_run;
+  while (long_run.size() < 2300)
+    long_run += "one two, three four five ";
+  for (std::size_t shift = 950; shift < 1100; shift += 7) {
+    const std::string pad(shift, shift % 2 ? 'x' : ' ');
+    expect_same_normalisation(pad + " four one five " + pad, reused);
+    expect_same_normalisation(pad + " " + long_run + "end of run nine", reused);
+    expect_same_normalisation(long_run.substr(0, shift) + " Thanks twice for " +
+                                  pad + " oh five",
+                              reused);
+    if (HasFailure())
+      return;
+  }
+}
+
 TEST(RedactionFastPath, SameAsReferenceAtEveryBlockOffset) {
   const auto policies = equivalence_policies();
   for (const std::string &t : shifted_texts()) {
@@ -1131,6 +1164,65 @@ TEST(RedactionFastPath, AddressWordsPastTheMaskWindowSameAsReference) {
         if (HasFailure())
           return;
       }
+}
+
+// An address scores 0.1 more for an unambiguous suffix: the last
+// occurrence of each of " street", " avenue", " road", " boulevard",
+// " lane", " st", " ave", " rd", " blvd" (lower-cased, as std::string's
+// rfind finds it, tried only at spaces), in that order, taken if no letter
+// follows it. Suffixes, look-alikes ("st5", " stx", " Streets") and other
+// words in any order and case: every score is the one rfind gives.
+TEST(RedactionEngine, AddressStrongSuffixScoreAsRfind) {
+  static const char *const kWords[] = {
+      "Main", "st",   "Street", "ave",  "Rd", "road", "streets", "stx",
+      "lane", "Blvd", "blvdx",  "oak",  "n.", "o'st", "st5",     "AVE",
+      "way",  "pl",   "Court",  "hwy.", "ne", "#",    "apt",     "BOULEVARD"};
+  static const char *const kSuffixes[] = {
+      "st", "Street", "ave", "Rd", "lane", "way", "Court", "blvd", "Pkwy"};
+  static const char *const kTails[] = {
+      "", ".", " nw", " se.", ", apt 5", " unit 12-b", " # 7", ", suite 200x"};
+  static const std::string kStrong[] = {" street",    " avenue", " road",
+                                        " boulevard", " lane",   " st",
+                                        " ave",       " rd",     " blvd"};
+  const Policy policy = parse_policy("ADDRESS=tag:0");
+  Rng rng(1618);
+  int checked = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string addr = std::to_string(rng.uniform(1, 99999));
+    const int words = rng.uniform(1, 3);
+    for (int w = 0; w < words; ++w)
+      addr += std::string(" ") + rng.pick(kWords);
+    addr += std::string(" ") + rng.pick(kSuffixes) + rng.pick(kTails);
+    const std::string text = "we are at " + addr + " today";
+    for (const Span &sp : find_spans(text, policy)) {
+      if (sp.entity != Entity::Address)
+        continue;
+      const std::string m = text.substr(sp.begin, sp.end - sp.begin);
+      std::string lm = m;
+      for (char &c : lm)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      float want = 0.45f;
+      const std::size_t sp1 = m.find(' ');
+      if (sp1 != std::string::npos && sp1 + 1 < m.size() &&
+          std::isupper(static_cast<unsigned char>(m[sp1 + 1])))
+        want += 0.2f;
+      for (const std::string &strong : kStrong) {
+        const std::size_t at = lm.rfind(strong);
+        if (at != std::string::npos &&
+            (at + strong.size() == m.size() ||
+             !std::isalpha(
+                 static_cast<unsigned char>(m[at + strong.size()])))) {
+          want += 0.1f;
+          break;
+        }
+      }
+      EXPECT_EQ(sp.score, std::min(1.0f, want)) << m;
+      ++checked;
+    }
+    if (HasFailure())
+      return;
+  }
+  EXPECT_GT(checked, 1000);
 }
 
 // The card rule counts the digits of a run of digits and single ' ' or '-'
@@ -1217,8 +1309,9 @@ void expect_masks_agree(std::uint64_t seed, const char (&alphabet)[N],
     ASSERT_TRUE(agrees(t)) << t;
 }
 
-// The fast path's scan masks: SSE2 (where compiled) and byte-at-a-time give
-// the same bits, for every byte value, at every length and offset.
+// The fast path's scan masks: SSE2 (where compiled), AVX2 and AVX-512BW (as
+// the CPU allows) and byte-at-a-time give the same bits, for every byte
+// value, at every length and offset.
 TEST(RedactionFastPath, ScanMasksAgree) {
   expect_masks_agree(5150,
                      "0aA:.+(@_dDoOtTlLhH9zZ @mMrRcCpPiIuUeEbBjJgGnN-'\n?! ",

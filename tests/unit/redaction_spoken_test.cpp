@@ -150,5 +150,14 @@ TEST(RedactionSpoken, CompactMapEqualsFullMap) {
       ASSERT_EQ(full.begin[i], compact.orig_begin(i)) << s;
       ASSERT_EQ(full.end[i], compact.orig_end(i + 1)) << s;
     }
+    // The compact map remembers the piece it found last and searches on
+    // from it (a few pieces on, far on, or back): bytes in random order.
+    std::uint64_t order = seed;
+    for (std::size_t k = 0; k < full.text.size(); ++k) {
+      order = order * 6364136223846793005ULL + 1442695040888963407ULL;
+      const std::size_t i = (order >> 33) % full.text.size();
+      ASSERT_EQ(full.begin[i], compact.orig_begin(i)) << s << " @" << i;
+      ASSERT_EQ(full.end[i], compact.orig_end(i + 1)) << s << " @" << i;
+    }
   }
 }

@@ -14,5 +14,16 @@ inline bool cpu_has_avx2() {
   return __builtin_cpu_supports("avx2");
 }
 
+// AVX-512BW where 512-bit instructions cost no clock speed. Skylake and
+// Cascade Lake servers lower the core's frequency while they run them, which
+// would slow everything else on that core; AVX-512 VBMI2 arrived with the
+// cores that do not (Ice Lake, AMD Zen 4), so it serves as the gate (as
+// simdjson gates its AVX-512 kernel).
+inline bool cpu_has_fast_avx512bw() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vbmi2");
+}
+
 } // namespace switchboard
 #endif

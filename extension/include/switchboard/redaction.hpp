@@ -119,9 +119,10 @@ enum class MatchPath : std::uint8_t { Fast, Reference };
 MatchPath last_match_path();
 
 namespace detail {
-// Test hook: the fast path's block masks (SSE2 where the target has it)
-// equal the byte-at-a-time ones over text, block by block and as the scan
-// builds them (a zero-padded tail).
+// Test hook: the fast path's block masks (SSE2 where the target has it,
+// AVX2 and AVX-512BW where the CPU has them) equal the byte-at-a-time ones
+// over text, block by block and as the scan builds them (a zero-padded
+// tail).
 bool scan_masks_agree(std::string_view text);
 // Test hook: the scan's keyword-pair filter keeps a word starting with the
 // two bytes of pair (any case): true for the first two letters of every
