@@ -347,9 +347,6 @@ unsigned has_words(std::string_view text, std::size_t b, std::size_t e,
   const std::size_t n = std::min<std::size_t>(e - b, 128);
   const char *t = text.data() + b;
   unsigned hits = 0;
-  auto match = [&](Words words, std::size_t at, char c) {
-    return list_word_at(words, t, at, n, c);
-  };
   bool letter_before = b > 0 && is_alpha(text[b - 1]);
   for (std::size_t at = 0; at < n; ++at) {
     const char c = t[at];
@@ -357,9 +354,9 @@ unsigned has_words(std::string_view text, std::size_t b, std::size_t e,
     if (letter && !letter_before) {
       const char lc = lower(c);
       const std::uint32_t one = 1u << (lc - 'a');
-      if ((fa & one) != 0 && (hits & 1u) == 0 && match(la, at, lc))
+      if ((fa & one) != 0 && (hits & 1u) == 0 && list_word_at(la, t, at, n, lc))
         hits |= 1u;
-      if ((fb & one) != 0 && (hits & 2u) == 0 && match(lb, at, lc))
+      if ((fb & one) != 0 && (hits & 2u) == 0 && list_word_at(lb, t, at, n, lc))
         hits |= 2u;
       if (hits == ((la != nullptr ? 1u : 0u) | (lb != nullptr ? 2u : 0u)))
         break;
@@ -2279,15 +2276,15 @@ void recognise(std::string_view text, const Policy &policy,
             mask |= bit(kIpv6);
         }
       }
+      // Mask f of the 64 bytes from p (bit i: byte p + i; none past the
+      // text): the rules below read runs and separators off them.
+      const unsigned o = static_cast<unsigned>(p & 63);
+      const BlockMasks &m0 = mk[p >> 6], &m1 = mk[(p >> 6) + 1];
+      auto win = [&](std::uint64_t BlockMasks::*f) {
+        return (m0.*f >> o) | ((m1.*f << 1) << (63 - o));
+      };
       if (k & kDigit) {
-        // The masks of the 64 bytes from p (bit i: byte p + i; none past
-        // the text): the rules below read runs and separators off them.
-        const unsigned o = static_cast<unsigned>(p & 63);
-        const BlockMasks &m0 = mk[p >> 6], &m1 = mk[(p >> 6) + 1];
-        auto win = [o](std::uint64_t a, std::uint64_t b) {
-          return (a >> o) | ((b << 1) << (63 - o));
-        };
-        const std::uint64_t dg = win(m0.digit, m1.digit);
+        const std::uint64_t dg = win(&BlockMasks::digit);
         // The digit run at offset i (1 <= i <= 8 below): exact when shorter
         // than 64 - i, at least 56 bytes long otherwise, so the comparisons
         // with small lengths below hold either way.
@@ -2364,10 +2361,10 @@ void recognise(std::string_view text, const Policy &policy,
           // '.', '\'') or a single space, so the suffix starts at one of
           // the first three word starts after a space past the first word
           // and before the first byte of neither kind.
-          const std::uint64_t sp = win(m0.space, m1.space),
-                              lt = win(m0.letter, m1.letter);
+          const std::uint64_t sp = win(&BlockMasks::space),
+                              lt = win(&BlockMasks::letter);
           const std::uint64_t wd =
-              lt | dg | win(m0.period, m1.period) | win(m0.apos, m1.apos);
+              lt | dg | win(&BlockMasks::period) | win(&BlockMasks::apos);
           const std::uint64_t bad = ~(sp | wd) & (~0ull << (d + 1));
           const std::uint64_t before_bad =
               bad != 0 ? (bad & (0 - bad)) - 1 : ~0ull;
@@ -2406,7 +2403,7 @@ void recognise(std::string_view text, const Policy &policy,
         if (d >= 13 ||
             ((after == ' ' || after == '-') && ((dg >> (d + 1)) & 1u) != 0)) {
           const std::uint64_t sep =
-              win(m0.space, m1.space) | win(m0.dash, m1.dash);
+              win(&BlockMasks::space) | win(&BlockMasks::dash);
           const std::uint64_t run = ~(dg | (sep & (dg >> 1)));
           const std::uint64_t in_run = run != 0 ? (run & (0 - run)) - 1 : ~0ull;
           if (bit_count(dg & in_run) >= 13)
@@ -2440,10 +2437,7 @@ void recognise(std::string_view text, const Policy &policy,
             w[x] = static_cast<char>(s[p + x] | 0x20);
           // The first digit in the 64 bytes from p (every keyword's reach
           // is shorter), off the masks.
-          const unsigned o = static_cast<unsigned>(p & 63);
-          const std::uint64_t digits =
-              (mk[p >> 6].digit >> o) |
-              ((mk[(p >> 6) + 1].digit << 1) << (63 - o));
+          const std::uint64_t digits = win(&BlockMasks::digit);
           if (digits != 0) {
             mask |= keyword_patterns(
                 w, m, static_cast<std::size_t>(__builtin_ctzll(digits)));
